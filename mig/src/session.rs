@@ -1,0 +1,284 @@
+//! One remote job seen from home: send it to the local migd, then relay stdin, signals and
+//! window sizes out and stdout, stderr, stops and the exit status back, until it ends.
+
+use std::io::{Read, Write};
+use std::process::ExitCode;
+
+use roam_shared::config::Config;
+use roam_shared::proto::failure::Kind;
+use roam_shared::proto::job_input::Kind as In;
+use roam_shared::proto::job_output::Kind as Out;
+use roam_shared::proto::local_client::LocalClient;
+use roam_shared::proto::{Exit, Failure, JobInput, LocalStart, exit};
+use roam_shared::status::{
+    EXIT_MIG_FAILURE, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, signal_exit_code,
+};
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc;
+use tokio_stream::StreamExt;
+use tokio_stream::wrappers::{ReceiverStream, SignalStream};
+
+use crate::cli::Cli;
+use crate::terminal::{self, RawMode};
+
+/// How a session ended.
+pub enum Outcome {
+    /// The job ended: exit with this status.
+    Exit(u8),
+    /// No remote host is available: run the command here.
+    RunLocally,
+}
+
+/// A failure of mig itself (or of the job's start), printed as `mig: <what>: <why>`.
+#[derive(Debug)]
+pub struct MigError {
+    what: String,
+    why: String,
+    code: u8,
+}
+
+impl MigError {
+    fn new(what: impl Into<String>, why: impl std::fmt::Display) -> Self {
+        MigError {
+            what: what.into(),
+            why: why.to_string(),
+            code: EXIT_MIG_FAILURE,
+        }
+    }
+
+    fn from_failure(f: Failure) -> Self {
+        match f.kind() {
+            // As a shell says it: "foo: command not found", with the host after.
+            Kind::NotFound | Kind::NotExecutable => MigError {
+                code: if f.kind() == Kind::NotFound {
+                    EXIT_NOT_FOUND
+                } else {
+                    EXIT_NOT_EXECUTABLE
+                },
+                what: f.why,
+                why: format!("({})", f.what),
+            },
+            _ => MigError::new(f.what, f.why),
+        }
+    }
+
+    /// Prints the error and returns the status mig exits with.
+    pub fn report(&self) -> ExitCode {
+        if self.code == EXIT_MIG_FAILURE {
+            eprintln!("mig: {}: {}", self.what, self.why);
+        } else {
+            eprintln!("mig: {} {}", self.what, self.why);
+        }
+        ExitCode::from(self.code)
+    }
+}
+
+/// Runs the job described by `cli` through the local migd named in `config`.
+pub fn run(cli: &Cli, config: &Config) -> Result<Outcome, MigError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| MigError::new("cannot start", e))?;
+    runtime.block_on(session(cli, config))
+}
+
+/// Signals that mig passes on to the job.
+const FORWARDED: [i32; 9] = [
+    libc::SIGINT,
+    libc::SIGTERM,
+    libc::SIGHUP,
+    libc::SIGQUIT,
+    libc::SIGUSR1,
+    libc::SIGUSR2,
+    libc::SIGWINCH,
+    libc::SIGTSTP,
+    libc::SIGCONT,
+];
+
+async fn session(cli: &Cli, config: &Config) -> Result<Outcome, MigError> {
+    let spec = crate::job_spec::capture(&cli.command)
+        .map_err(|e| MigError::new("cannot read the current directory", e))?;
+    let has_tty = spec.terminal.is_some();
+    let stdin_tty = spec.terminal.as_ref().is_some_and(|t| t.stdin);
+    // Catch the signals before anything can be started, so none is lost.
+    let mut signals = tokio_stream::StreamMap::new();
+    for sig in FORWARDED {
+        let stream = signal(SignalKind::from_raw(sig))
+            .map_err(|e| MigError::new("cannot catch signals", e))?;
+        signals.insert(sig, SignalStream::new(stream));
+    }
+
+    let socket = &config.migd.socket;
+    let channel = roam_shared::uds::connect(socket).await.map_err(|e| {
+        let mut cause: &dyn std::error::Error = &e;
+        while let Some(inner) = cause.source() {
+            cause = inner;
+        }
+        MigError::new(
+            format!("cannot reach the local migd at {}", socket.display()),
+            format!("{cause} (is migd running? is [migd] socket right?)"),
+        )
+    })?;
+    let (input, input_rx) = mpsc::channel::<JobInput>(32);
+    let send = |kind| JobInput { kind: Some(kind) };
+    let _ = input
+        .send(send(In::LocalStart(LocalStart {
+            spec: Some(spec),
+            host: cli.host.clone().unwrap_or_default(),
+            remote_only: cli.remote_only,
+        })))
+        .await;
+    let lost = |e: tonic::Status| MigError::new("lost the local migd", e.message().to_owned());
+    let mut outputs = LocalClient::new(channel)
+        .run(ReceiverStream::new(input_rx))
+        .await
+        .map_err(lost)?
+        .into_inner();
+
+    match outputs.message().await.map_err(lost)?.and_then(|o| o.kind) {
+        Some(Out::Placed(p)) if p.local => return Ok(Outcome::RunLocally),
+        Some(Out::Placed(p)) => {
+            if cli.verbose {
+                eprintln!("mig: running on {} (job {}, pid {})", p.host, p.job_id, p.pid);
+            }
+        }
+        Some(Out::Failure(f)) => return Err(MigError::from_failure(f)),
+        other => {
+            return Err(MigError::new(
+                "protocol error",
+                format!("unexpected first reply {other:?}"),
+            ));
+        }
+    }
+
+    let mut raw = if stdin_tty { Some(RawMode::enter()) } else { None };
+    start_stdin_reader(input.clone());
+    let stdout = Writer::start(1);
+    let stderr = Writer::start(2);
+    let mut pipe_broken = false;
+
+    let exit = loop {
+        tokio::select! {
+            output = outputs.message() => match output.map_err(lost)?.and_then(|o| o.kind) {
+                Some(Out::Stdout(data)) => {
+                    if !pipe_broken && stdout.send(data).await.is_err() {
+                        // Our stdout reader went away: the job gets the SIGPIPE it would get here.
+                        pipe_broken = true;
+                        let _ = input.send(send(In::Signal(libc::SIGPIPE))).await;
+                    }
+                }
+                Some(Out::Stderr(data)) => { let _ = stderr.send(data).await; }
+                Some(Out::Stopped(_)) => {
+                    // Mirror the job: stop too, so the shell's job control sees it stopped.
+                    if let Some(r) = raw.as_mut() { r.suspend() }
+                    // SAFETY: raise has no memory arguments.
+                    unsafe { libc::raise(libc::SIGSTOP) };
+                    if let Some(r) = raw.as_mut() { r.resume() }
+                }
+                Some(Out::Continued(_)) | Some(Out::Placed(_)) | None => {}
+                Some(Out::Exit(exit)) => break exit,
+                Some(Out::Failure(f)) => return Err(MigError::from_failure(f)),
+            },
+            Some((sig, ())) = signals.next() => {
+                let kind = match sig {
+                    libc::SIGWINCH if has_tty => terminal::window_size().map(In::Resize),
+                    libc::SIGCONT => {
+                        if let Some(r) = raw.as_mut() { r.resume() }
+                        Some(In::Signal(sig))
+                    }
+                    _ => Some(In::Signal(sig)),
+                };
+                if let Some(kind) = kind {
+                    let _ = input.send(send(kind)).await;
+                }
+            }
+        }
+    };
+    stdout.finish();
+    stderr.finish();
+    drop(raw);
+    if cli.verbose {
+        report_usage(&exit);
+    }
+    Ok(Outcome::Exit(exit_code(&exit)))
+}
+
+/// The status a shell would report for the job's exit.
+fn exit_code(exit: &Exit) -> u8 {
+    match exit.status {
+        Some(exit::Status::Code(code)) => (code & 0xff) as u8,
+        Some(exit::Status::Signal(sig)) => signal_exit_code(sig),
+        None => EXIT_MIG_FAILURE,
+    }
+}
+
+fn report_usage(exit: &Exit) {
+    let status = match exit.status {
+        Some(exit::Status::Code(c)) => format!("exit {c}"),
+        Some(exit::Status::Signal(s)) => format!("killed by signal {s}"),
+        None => "unknown status".into(),
+    };
+    let ru = exit.rusage.unwrap_or_default();
+    eprintln!(
+        "mig: {status}; user {:.3}s system {:.3}s, max rss {} KiB",
+        ru.utime_us as f64 / 1e6,
+        ru.stime_us as f64 / 1e6,
+        ru.maxrss_kib
+    );
+}
+
+/// Reads stdin on its own thread (reads block, and stdin may be anything) and sends it on.
+fn start_stdin_reader(input: mpsc::Sender<JobInput>) {
+    std::thread::spawn(move || {
+        let mut buf = vec![0u8; 64 << 10];
+        let mut stdin = std::io::stdin().lock();
+        loop {
+            let kind = match stdin.read(&mut buf) {
+                Ok(0) => In::StdinEof(true),
+                Ok(n) => In::Stdin(buf[..n].to_vec()),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(_) => In::StdinEof(true),
+            };
+            let eof = matches!(kind, In::StdinEof(_));
+            if input.blocking_send(JobInput { kind: Some(kind) }).is_err() || eof {
+                return;
+            }
+        }
+    });
+}
+
+/// Writes one of mig's output streams on its own thread, so a slow reader never stalls signals.
+struct Writer {
+    tx: mpsc::Sender<Vec<u8>>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Writer {
+    fn start(fd: i32) -> Self {
+        let (tx, mut rx) = mpsc::channel::<Vec<u8>>(16);
+        let thread = std::thread::spawn(move || {
+            while let Some(data) = rx.blocking_recv() {
+                let written = if fd == 1 {
+                    let mut out = std::io::stdout().lock();
+                    out.write_all(&data).and_then(|()| out.flush())
+                } else {
+                    std::io::stderr().lock().write_all(&data)
+                };
+                if written.is_err() {
+                    return;
+                }
+            }
+        });
+        Writer { tx, thread }
+    }
+
+    async fn send(&self, data: Vec<u8>) -> Result<(), ()> {
+        self.tx.send(data).await.map_err(|_| ())
+    }
+
+    /// Waits until everything sent has been written.
+    fn finish(self) {
+        drop(self.tx);
+        let _ = self.thread.join();
+    }
+}

@@ -1,0 +1,274 @@
+//! The home side of a remote job: choose a host, send it the job with a signed credential, relay
+//! stdio, signals and the exit between the caller (mig) and the host, and record the job in the
+//! home table meanwhile. When the caller goes away, dropping the remote stream hangs the job up.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use roam_shared::ids::JobId;
+use roam_shared::proto::failure::Kind;
+use roam_shared::proto::job_input::Kind as In;
+use roam_shared::proto::job_output::Kind as Out;
+use roam_shared::proto::remote_client::RemoteClient;
+use roam_shared::proto::{CREDENTIAL_METADATA_KEY, HomeJob, JobInput, JobOutput, LocalStart, Placed};
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::metadata::MetadataValue;
+use tonic::transport::{Channel, Endpoint};
+use tonic::{Code, Request, Streaming};
+
+use crate::daemon::{MAX_MESSAGE, Migd, WINDOW};
+use crate::foreign::{OutputTx, failure};
+use crate::peer::PeerInfo;
+
+/// Runs `start` for `peer`: relays between `inbound`/`out` (the caller) and the chosen host.
+pub async fn run(
+    migd: Arc<Migd>,
+    peer: PeerInfo,
+    start: LocalStart,
+    inbound: Streaming<JobInput>,
+    out: OutputTx,
+) {
+    let Some(spec) = start.spec else {
+        let _ = out
+            .send(Ok(failure(Kind::Invalid, "request", "no job in the request")))
+            .await;
+        return;
+    };
+    let candidates = match candidates(&migd, &start.host) {
+        Ok(c) => c,
+        Err(message) => {
+            let _ = out.send(Ok(message)).await;
+            return;
+        }
+    };
+    let job_id = JobId::new(&migd.config.name);
+    let mut last_error = None;
+    for (host, addr) in candidates {
+        let (to_remote, remote_rx) = mpsc::channel::<JobInput>(32);
+        let _ = to_remote
+            .send(JobInput {
+                kind: Some(In::RemoteStart(spec.clone())),
+            })
+            .await;
+        match open_exec(&migd, &host, addr, &peer, &job_id, remote_rx).await {
+            Ok(remote) => {
+                let _entry = migd.tables.add_home(HomeJob {
+                    job_id: job_id.to_string(),
+                    home_pid: peer.pid as u32,
+                    host: host.clone(),
+                    uid: peer.uid,
+                    command: spec
+                        .argv
+                        .iter()
+                        .map(|a| String::from_utf8_lossy(a))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    started_unix_ms: roam_shared::ids::unix_ms_now(),
+                });
+                relay(&host, inbound, out, to_remote, remote).await;
+                return;
+            }
+            Err(e) => {
+                tracing::info!(%host, "cannot start job there: {}", e.why);
+                if e.kind != Kind::Unreachable || !start.host.is_empty() {
+                    let _ = out.send(Ok(failure(e.kind, e.what, e.why))).await;
+                    return;
+                }
+                last_error = Some(e);
+            }
+        }
+    }
+    let message = if start.remote_only {
+        let why = last_error.map_or_else(
+            || "no other hosts are configured ([[hosts]] is empty)".to_owned(),
+            |e| format!("none answered (last: {}: {})", e.what, e.why),
+        );
+        failure(Kind::Unreachable, "no remote host available", why)
+    } else {
+        JobOutput {
+            kind: Some(Out::Placed(Placed {
+                host: migd.config.name.clone(),
+                job_id: job_id.to_string(),
+                local: true,
+                pid: 0,
+            })),
+        }
+    };
+    let _ = out.send(Ok(message)).await;
+}
+
+/// The hosts to try, in order: the one asked for, or every configured host, starting from a
+/// different one each time so that jobs spread.
+fn candidates(migd: &Migd, asked: &str) -> Result<Vec<(String, SocketAddr)>, JobOutput> {
+    if !asked.is_empty() {
+        return match migd.config.host_addr(asked) {
+            Some(addr) => Ok(vec![(asked.to_owned(), addr)]),
+            None => Err(failure(
+                Kind::UnknownHost,
+                format!("unknown host {asked:?}"),
+                "not in the [[hosts]] list of the config file".to_owned(),
+            )),
+        };
+    }
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let mut others: Vec<_> = migd
+        .config
+        .hosts
+        .iter()
+        .filter(|h| h.name != migd.config.name)
+        .map(|h| (h.name.clone(), h.addr))
+        .collect();
+    if !others.is_empty() {
+        let first = NEXT.fetch_add(1, Ordering::Relaxed) % others.len();
+        others.rotate_left(first);
+    }
+    Ok(others)
+}
+
+struct OpenError {
+    kind: Kind,
+    what: String,
+    why: String,
+}
+
+/// Opens the `Exec` stream on `host`, reusing a connection when one is open.
+async fn open_exec(
+    migd: &Migd,
+    host: &str,
+    addr: SocketAddr,
+    peer: &PeerInfo,
+    job_id: &JobId,
+    input: mpsc::Receiver<JobInput>,
+) -> Result<Streaming<JobOutput>, OpenError> {
+    let unreachable = |why: String| OpenError {
+        kind: Kind::Unreachable,
+        what: format!("cannot reach host {host} ({addr})"),
+        why,
+    };
+    let channel = channel(migd, host, addr)
+        .await
+        .map_err(|e| unreachable(transport_reason(&e)))?;
+    let credential = migd
+        .key
+        .sign(peer.uid, peer.gids.clone(), &migd.config.name, job_id.as_str());
+    let mut request = Request::new(ReceiverStream::new(input));
+    request.metadata_mut().insert_bin(
+        CREDENTIAL_METADATA_KEY,
+        MetadataValue::from_bytes(&credential),
+    );
+    let mut client = RemoteClient::new(channel).max_decoding_message_size(MAX_MESSAGE);
+    match client.exec(request).await {
+        Ok(response) => Ok(response.into_inner()),
+        Err(status) => {
+            let why = status.message().to_owned();
+            Err(match status.code() {
+                Code::Unavailable | Code::Unknown | Code::Cancelled => {
+                    migd.channels
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .remove(host);
+                    unreachable(why)
+                }
+                Code::Unauthenticated | Code::PermissionDenied => OpenError {
+                    kind: Kind::Refused,
+                    what: format!("host {host} refused the request"),
+                    why,
+                },
+                _ => OpenError {
+                    kind: Kind::Internal,
+                    what: format!("host {host}"),
+                    why,
+                },
+            })
+        }
+    }
+}
+
+/// A connection to `host`: the cached one, or a new one within the connect timeout.
+async fn channel(
+    migd: &Migd,
+    host: &str,
+    addr: SocketAddr,
+) -> Result<Channel, tonic::transport::Error> {
+    if let Some(c) = migd
+        .channels
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(host)
+    {
+        return Ok(c.clone());
+    }
+    let channel = Endpoint::from_shared(format!("http://{addr}"))?
+        .connect_timeout(migd.config.migd.connect_timeout)
+        .tcp_nodelay(true)
+        .initial_stream_window_size(WINDOW)
+        .initial_connection_window_size(WINDOW * 4)
+        .http2_keep_alive_interval(std::time::Duration::from_secs(10))
+        .keep_alive_timeout(std::time::Duration::from_secs(20))
+        .connect()
+        .await?;
+    migd.channels
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(host.to_owned(), channel.clone());
+    Ok(channel)
+}
+
+/// The innermost cause of a transport error ("Connection refused (os error 111)").
+fn transport_reason(e: &tonic::transport::Error) -> String {
+    let mut source: &dyn std::error::Error = e;
+    while let Some(inner) = source.source() {
+        source = inner;
+    }
+    source.to_string()
+}
+
+/// Copies the caller's input to the host and the host's output to the caller until the job ends
+/// or either side goes away.
+async fn relay(
+    host: &str,
+    mut inbound: Streaming<JobInput>,
+    out: OutputTx,
+    to_remote: mpsc::Sender<JobInput>,
+    mut remote: Streaming<JobOutput>,
+) {
+    loop {
+        tokio::select! {
+            msg = inbound.message() => match msg {
+                Ok(Some(input)) => {
+                    if to_remote.send(input).await.is_err() {
+                        // The host side ended; its final messages are still to be read.
+                    }
+                }
+                // The caller is gone: returning drops the remote stream, which hangs the job up.
+                Ok(None) | Err(_) => return,
+            },
+            output = remote.message() => match output {
+                Ok(Some(output)) => {
+                    let last = matches!(output.kind, Some(Out::Exit(_)) | Some(Out::Failure(_)));
+                    if out.send(Ok(output)).await.is_err() || last {
+                        return;
+                    }
+                }
+                Ok(None) => {
+                    let _ = out.send(Ok(failure(
+                        Kind::Unreachable,
+                        format!("lost connection to host {host}"),
+                        "the job's stream ended before it exited",
+                    ))).await;
+                    return;
+                }
+                Err(status) => {
+                    let _ = out.send(Ok(failure(
+                        Kind::Unreachable,
+                        format!("lost connection to host {host}"),
+                        status.message().to_owned(),
+                    ))).await;
+                    return;
+                }
+            },
+        }
+    }
+}

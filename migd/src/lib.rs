@@ -1,0 +1,19 @@
+//! migd, Roam's node-local migration mechanism. It starts foreign processes for other hosts
+//! (`remote_api`), is the home of the processes started here (`local_api`, `home`), and keeps the
+//! tables of both (`table`). It never decides *where* or *when* work goes; its callers do.
+
+mod async_fd;
+mod auth;
+pub mod cli;
+mod daemon;
+mod foreign;
+mod home;
+mod local_api;
+mod peer;
+mod pty;
+mod reaper;
+mod remote_api;
+mod spawn;
+mod table;
+
+pub use cli::main;

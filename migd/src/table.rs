@@ -1,0 +1,74 @@
+//! migd's process tables: the foreign processes running here for other hosts, and the processes
+//! whose home is here. Entries are removed by dropping the guard their insertion returned, so a
+//! job that ends any way at all leaves its table.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use roam_shared::proto::{ForeignJob, HomeJob, JobTable};
+
+/// Both tables.
+#[derive(Default, Clone)]
+pub struct Tables {
+    foreign: Arc<Mutex<HashMap<String, ForeignJob>>>,
+    home: Arc<Mutex<HashMap<String, HomeJob>>>,
+}
+
+/// Removes its entry from its table when dropped.
+pub struct Entry {
+    tables: Tables,
+    job_id: String,
+    foreign: bool,
+}
+
+impl Tables {
+    /// Records a foreign process.
+    pub fn add_foreign(&self, job: ForeignJob) -> Entry {
+        let job_id = job.job_id.clone();
+        lock(&self.foreign).insert(job_id.clone(), job);
+        Entry {
+            tables: self.clone(),
+            job_id,
+            foreign: true,
+        }
+    }
+
+    /// Records a process whose home is here.
+    pub fn add_home(&self, job: HomeJob) -> Entry {
+        let job_id = job.job_id.clone();
+        lock(&self.home).insert(job_id.clone(), job);
+        Entry {
+            tables: self.clone(),
+            job_id,
+            foreign: false,
+        }
+    }
+
+    /// The process groups of all foreign processes (for shutdown).
+    pub fn foreign_pids(&self) -> Vec<i32> {
+        lock(&self.foreign).values().map(|j| j.pid as i32).collect()
+    }
+
+    /// A copy of both tables, sorted by start time.
+    pub fn snapshot(&self) -> JobTable {
+        let mut foreign: Vec<_> = lock(&self.foreign).values().cloned().collect();
+        let mut home: Vec<_> = lock(&self.home).values().cloned().collect();
+        foreign.sort_by_key(|j| j.started_unix_ms);
+        home.sort_by_key(|j| j.started_unix_ms);
+        JobTable { foreign, home }
+    }
+}
+
+impl Drop for Entry {
+    fn drop(&mut self) {
+        if self.foreign {
+            lock(&self.tables.foreign).remove(&self.job_id);
+        } else {
+            lock(&self.tables.home).remove(&self.job_id);
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}

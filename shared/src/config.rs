@@ -1,0 +1,294 @@
+//! The Roam config file (`roam.toml`, documented in `man/roam.toml.5`).
+//!
+//! One file serves every binary on a host. Its path comes from `--config`, else `$ROAM_CONFIG`,
+//! else [`DEFAULT_PATH`]. Unknown keys and bad values are errors naming the file, line and key.
+//! Relative paths inside the file are relative to the file's directory.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// Where the config lives when neither `--config` nor `$ROAM_CONFIG` says otherwise.
+pub const DEFAULT_PATH: &str = "/etc/roam/roam.toml";
+/// The environment variable naming the config file.
+pub const ENV_VAR: &str = "ROAM_CONFIG";
+
+/// A config file that could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config {path}: {source} (set --config or ${ENV_VAR} to your roam.toml)")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML or has an unknown key or a bad value.
+    #[error("{path}:{line}: {key}: {message}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line of the offending key or value.
+        line: usize,
+        /// The key concerned (`-` when the error is not about one key).
+        key: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// The whole config file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// This host's name in the cluster.
+    pub name: String,
+    /// The shared cluster key (see `migd keygen`).
+    #[serde(default = "default_key_file")]
+    pub key_file: PathBuf,
+    /// Where daemons keep their state.
+    #[serde(default = "default_state_dir")]
+    pub state_dir: PathBuf,
+    /// The migd section.
+    #[serde(default)]
+    pub migd: MigdConfig,
+    /// The static host list, for clusters without migserver.
+    #[serde(default)]
+    pub hosts: Vec<HostEntry>,
+}
+
+/// `[migd]`: the node-local migration daemon.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MigdConfig {
+    /// TCP address other migds reach.
+    #[serde(default = "default_listen")]
+    pub listen: SocketAddr,
+    /// Local API socket for mig, pmake and roam.
+    #[serde(default = "default_socket")]
+    pub socket: PathBuf,
+    /// May foreign processes run as uid 0?
+    #[serde(default)]
+    pub allow_root: bool,
+    /// After a job's home goes away: how long between SIGHUP and SIGKILL.
+    #[serde(default = "default_hangup_grace", with = "humantime_duration")]
+    pub hangup_grace: Duration,
+    /// How long a home migd waits to connect to another host before calling it unreachable.
+    #[serde(default = "default_connect_timeout", with = "humantime_duration")]
+    pub connect_timeout: Duration,
+}
+
+/// `[[hosts]]`: one other host of the cluster.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostEntry {
+    /// The host's name.
+    pub name: String,
+    /// Its migd's TCP address.
+    pub addr: SocketAddr,
+}
+
+impl Default for MigdConfig {
+    fn default() -> Self {
+        MigdConfig {
+            listen: default_listen(),
+            socket: default_socket(),
+            allow_root: false,
+            hangup_grace: default_hangup_grace(),
+            connect_timeout: default_connect_timeout(),
+        }
+    }
+}
+
+fn default_key_file() -> PathBuf {
+    "/etc/roam/cluster.key".into()
+}
+fn default_state_dir() -> PathBuf {
+    "/var/lib/roam".into()
+}
+fn default_listen() -> SocketAddr {
+    ([0, 0, 0, 0], 7420).into()
+}
+fn default_socket() -> PathBuf {
+    "/run/roam/migd.sock".into()
+}
+fn default_hangup_grace() -> Duration {
+    Duration::from_secs(5)
+}
+fn default_connect_timeout() -> Duration {
+    Duration::from_secs(1)
+}
+
+mod humantime_duration {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer};
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        let s = String::deserialize(d)?;
+        humantime::parse_duration(&s).map_err(|e| {
+            serde::de::Error::custom(format!("{e}: expected a duration such as \"5s\" or \"2m\""))
+        })
+    }
+}
+
+impl Config {
+    /// The config path a binary should use: `explicit` (from `--config`), else `$ROAM_CONFIG`,
+    /// else [`DEFAULT_PATH`].
+    pub fn locate(explicit: Option<&Path>) -> PathBuf {
+        explicit
+            .map(Path::to_owned)
+            .or_else(|| std::env::var_os(ENV_VAR).map(PathBuf::from))
+            .unwrap_or_else(|| DEFAULT_PATH.into())
+    }
+
+    /// Reads and validates the config at `path`.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Config::parse(&text, path)
+    }
+
+    /// Parses config text; `path` names the file in errors and anchors relative paths.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let mut config: Config = toml::from_str(text).map_err(|e| {
+            let (line, key) = match e.span() {
+                Some(span) => locate_span(text, span.start),
+                None => (1, "-".to_owned()),
+            };
+            ConfigError::Invalid {
+                path: path.to_owned(),
+                line,
+                key,
+                message: e.message().trim().to_owned(),
+            }
+        })?;
+        let invalid = |key: &str, message: String| ConfigError::Invalid {
+            path: path.to_owned(),
+            line: find_key_line(text, key),
+            key: key.to_owned(),
+            message,
+        };
+        if config.name.is_empty() || config.name.contains(char::is_whitespace) {
+            return Err(invalid(
+                "name",
+                "a host name must be non-empty and without spaces".into(),
+            ));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for host in &config.hosts {
+            if !seen.insert(host.name.as_str()) {
+                return Err(invalid(
+                    "name",
+                    format!("host {:?} is listed twice in [[hosts]]", host.name),
+                ));
+            }
+        }
+        let base = path.parent().unwrap_or(Path::new("."));
+        for p in [
+            &mut config.key_file,
+            &mut config.state_dir,
+            &mut config.migd.socket,
+        ] {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        }
+        Ok(config)
+    }
+
+    /// The address of host `name`: a `[[hosts]]` entry, or this host's own migd.
+    pub fn host_addr(&self, name: &str) -> Option<SocketAddr> {
+        if name == self.name {
+            return Some(self.migd.listen);
+        }
+        self.hosts.iter().find(|h| h.name == name).map(|h| h.addr)
+    }
+}
+
+/// The 1-based line of byte `offset` and the key written on that line.
+fn locate_span(text: &str, offset: usize) -> (usize, String) {
+    let offset = offset.min(text.len());
+    let line = text[..offset].matches('\n').count() + 1;
+    let line_text = text.lines().nth(line - 1).unwrap_or("");
+    let key = match line_text.split_once('=') {
+        Some((k, _)) => k.trim().trim_matches('"').to_owned(),
+        None => line_text.trim().to_owned(),
+    };
+    (line, if key.is_empty() { "-".into() } else { key })
+}
+
+/// The line where `key` is first assigned, for errors found after parsing.
+fn find_key_line(text: &str, key: &str) -> usize {
+    text.lines()
+        .position(|l| l.split_once('=').is_some_and(|(k, _)| k.trim() == key))
+        .map_or(1, |i| i + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EXAMPLE: &str = r#"
+name = "a"                              # this host's name in the cluster
+key_file = "/etc/roam/cluster.key"      # shared cluster key
+state_dir = "/var/lib/roam"
+[migd]
+listen = "127.0.0.11:7420"              # TCP address other migds reach
+socket = "/run/roam/migd.sock"          # local API for mig/pmake/roam
+allow_root = false                      # may foreign processes run as uid 0?
+[[hosts]]                               # static host list, for clusters without migserver
+name = "b"
+addr = "127.0.0.12:7420"
+"#;
+
+    #[test]
+    fn the_documented_example_parses() {
+        let c = Config::parse(EXAMPLE, Path::new("/etc/roam/roam.toml")).unwrap();
+        assert_eq!(c.name, "a");
+        assert_eq!(c.migd.listen, "127.0.0.11:7420".parse().unwrap());
+        assert_eq!(c.host_addr("b"), Some("127.0.0.12:7420".parse().unwrap()));
+        assert_eq!(c.host_addr("a"), Some(c.migd.listen));
+        assert_eq!(c.host_addr("zz"), None);
+        assert_eq!(c.migd.hangup_grace, Duration::from_secs(5));
+    }
+
+    #[test]
+    fn unknown_key_names_file_line_and_key() {
+        let text = "name = \"a\"\n[migd]\nlisten = \"127.0.0.1:1\"\nlisen = 3\n";
+        let err = Config::parse(text, Path::new("/x/roam.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("/x/roam.toml:4: lisen: unknown field"), "{err}");
+    }
+
+    #[test]
+    fn bad_value_names_file_line_and_key() {
+        let text = "name = \"a\"\n\n[migd]\nlisten = \"not an address\"\n";
+        let err = Config::parse(text, Path::new("r.toml")).unwrap_err().to_string();
+        assert!(err.starts_with("r.toml:4: listen: "), "{err}");
+        let text = "name = \"a\"\n[migd]\nhangup_grace = \"soon\"\n";
+        let err = Config::parse(text, Path::new("r.toml")).unwrap_err().to_string();
+        assert!(err.starts_with("r.toml:3: hangup_grace: "), "{err}");
+    }
+
+    #[test]
+    fn duplicate_hosts_are_refused() {
+        let text = "name = \"a\"\n[[hosts]]\nname = \"b\"\naddr = \"127.0.0.1:1\"\n[[hosts]]\nname = \"b\"\naddr = \"127.0.0.1:2\"\n";
+        let err = Config::parse(text, Path::new("r.toml")).unwrap_err().to_string();
+        assert!(err.contains("listed twice"), "{err}");
+    }
+
+    #[test]
+    fn relative_paths_are_relative_to_the_file() {
+        let text = "name = \"a\"\nkey_file = \"cluster.key\"\n[migd]\nsocket = \"migd.sock\"\n";
+        let c = Config::parse(text, Path::new("/srv/roam/roam.toml")).unwrap();
+        assert_eq!(c.key_file, Path::new("/srv/roam/cluster.key"));
+        assert_eq!(c.migd.socket, Path::new("/srv/roam/migd.sock"));
+    }
+}

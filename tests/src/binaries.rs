@@ -1,0 +1,70 @@
+//! Where the `migd` and `mig` executables the harness runs come from.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use anyhow::{Context, bail};
+
+/// Paths of the executables a cluster runs.
+#[derive(Debug, Clone)]
+pub struct Binaries {
+    /// The migd executable.
+    pub migd: PathBuf,
+    /// The mig executable.
+    pub mig: PathBuf,
+}
+
+impl Binaries {
+    /// Executables in `dir`, named `migd` and `mig`.
+    pub fn in_dir(dir: &Path) -> Self {
+        Binaries {
+            migd: dir.join("migd"),
+            mig: dir.join("mig"),
+        }
+    }
+
+    /// The workspace's own binaries, built (once per process) with the profile the calling test
+    /// or benchmark was built with, so they are never stale.
+    pub fn from_workspace() -> anyhow::Result<&'static Binaries> {
+        static BUILT: OnceLock<Result<Binaries, String>> = OnceLock::new();
+        BUILT
+            .get_or_init(|| build().map_err(|e| format!("{e:#}")))
+            .as_ref()
+            .map_err(|e| anyhow::anyhow!("{e}"))
+    }
+}
+
+fn build() -> anyhow::Result<Binaries> {
+    // The calling executable lives in target/<profile>/deps (tests) or target/<profile> (bench).
+    let exe = std::env::current_exe()?;
+    let mut dir = exe.parent().context("executable without a directory")?;
+    if dir.ends_with("deps") {
+        dir = dir.parent().context("deps without a parent")?;
+    }
+    let profile = dir
+        .file_name()
+        .and_then(|n| n.to_str())
+        .context("target directory without a profile name")?;
+    let target_dir = dir.parent().context("profile directory without a parent")?;
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.args(["build", "--quiet", "-p", "migd", "-p", "mig"])
+        .arg("--target-dir")
+        .arg(target_dir)
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
+    match profile {
+        "debug" => {}
+        "release" => {
+            cmd.arg("--release");
+        }
+        other => {
+            cmd.args(["--profile", other]);
+        }
+    }
+    let status = cmd.status().context("cannot run cargo to build migd and mig")?;
+    if !status.success() {
+        bail!("building migd and mig failed ({status})");
+    }
+    Ok(Binaries::in_dir(dir))
+}

@@ -1,0 +1,253 @@
+//! A loopback cluster of real migd processes.
+
+use std::fmt::Write as _;
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use roam_shared::credential::ClusterKey;
+use roam_shared::proto::JobTable;
+use roam_shared::proto::local_client::LocalClient;
+
+use crate::{Binaries, wait_until};
+
+/// How to set up a cluster.
+#[derive(Debug, Clone)]
+pub struct ClusterOptions {
+    /// Number of hosts, named `a`, `b`, `c`, … at 127.0.0.11, .12, .13, …
+    pub hosts: usize,
+    /// `[migd] allow_root` on every host.
+    pub allow_root: bool,
+    /// `[migd] hangup_grace` on every host.
+    pub hangup_grace: Duration,
+    /// Where daemons' stderr goes: inherited (for the demo with `RUST_LOG`) or a log file.
+    pub inherit_stderr: bool,
+}
+
+impl Default for ClusterOptions {
+    fn default() -> Self {
+        ClusterOptions {
+            hosts: 3,
+            allow_root: true,
+            hangup_grace: Duration::from_secs(1),
+            inherit_stderr: false,
+        }
+    }
+}
+
+/// One host of the cluster.
+#[derive(Debug)]
+pub struct Host {
+    /// Its name (`a`, `b`, …).
+    pub name: String,
+    /// Its migd's TCP address.
+    pub addr: SocketAddr,
+    /// Its config file.
+    pub config: PathBuf,
+    /// Its migd's local socket.
+    pub socket: PathBuf,
+    /// Its migd's log file (when not inherited).
+    pub log: PathBuf,
+    migd: Option<Child>,
+}
+
+/// A running cluster; dropping it stops every process it started.
+pub struct Cluster {
+    dir: tempfile::TempDir,
+    bin: Binaries,
+    hosts: Vec<Host>,
+    options: ClusterOptions,
+}
+
+const HOST_NAMES: &str = "abcdefghijklmnopqrstuvwxyz";
+
+impl Cluster {
+    /// Starts `options.hosts` migds and waits until each answers on its socket.
+    pub fn start(bin: &Binaries, options: ClusterOptions) -> anyhow::Result<Cluster> {
+        if options.hosts == 0 || options.hosts > HOST_NAMES.len() {
+            bail!("a cluster has 1 to {} hosts", HOST_NAMES.len());
+        }
+        let dir = tempfile::Builder::new().prefix("roam-cluster.").tempdir()?;
+        let ips: Vec<Ipv4Addr> = (0..options.hosts)
+            .map(|i| Ipv4Addr::new(127, 0, 0, 11 + i as u8))
+            .collect();
+        let port = free_port(&ips)?;
+        let key_file = dir.path().join("cluster.key");
+        ClusterKey::generate().write_new(&key_file)?;
+        let mut hosts_toml = String::new();
+        let names: Vec<String> = HOST_NAMES
+            .chars()
+            .take(options.hosts)
+            .map(String::from)
+            .collect();
+        for (name, ip) in names.iter().zip(&ips) {
+            write!(hosts_toml, "\n[[hosts]]\nname = \"{name}\"\naddr = \"{ip}:{port}\"\n")?;
+        }
+        let mut hosts = Vec::new();
+        for (name, ip) in names.iter().zip(&ips) {
+            let config = dir.path().join(format!("{name}.toml"));
+            let socket = dir.path().join(format!("{name}.sock"));
+            let text = format!(
+                "name = \"{name}\"\nkey_file = \"cluster.key\"\nstate_dir = \"state-{name}\"\n\n\
+                 [migd]\nlisten = \"{ip}:{port}\"\nsocket = \"{name}.sock\"\nallow_root = {}\n\
+                 hangup_grace = \"{}ms\"\n{hosts_toml}",
+                options.allow_root,
+                options.hangup_grace.as_millis()
+            );
+            std::fs::write(&config, text)?;
+            hosts.push(Host {
+                name: name.clone(),
+                addr: SocketAddr::new((*ip).into(), port),
+                log: dir.path().join(format!("{name}.log")),
+                config,
+                socket,
+                migd: None,
+            });
+        }
+        let mut cluster = Cluster {
+            dir,
+            bin: bin.clone(),
+            hosts,
+            options,
+        };
+        for i in 0..cluster.hosts.len() {
+            cluster.start_host(i)?;
+        }
+        Ok(cluster)
+    }
+
+    /// The cluster's directory (configs, key, sockets, logs).
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Host `i` (0 is `a`).
+    pub fn host(&self, i: usize) -> &Host {
+        &self.hosts[i]
+    }
+
+    /// The hosts.
+    pub fn hosts(&self) -> &[Host] {
+        &self.hosts
+    }
+
+    /// The shared cluster key file.
+    pub fn key_file(&self) -> PathBuf {
+        self.dir.path().join("cluster.key")
+    }
+
+    /// A `mig` command as a user on host `i` would run it (`ROAM_CONFIG` set).
+    pub fn mig(&self, i: usize) -> Command {
+        let mut cmd = Command::new(&self.bin.mig);
+        cmd.env("ROAM_CONFIG", &self.hosts[i].config);
+        cmd
+    }
+
+    /// Starts (or restarts) host `i`'s migd and waits until it serves its socket.
+    pub fn start_host(&mut self, i: usize) -> anyhow::Result<()> {
+        let host = &mut self.hosts[i];
+        let stderr = if self.options.inherit_stderr {
+            Stdio::inherit()
+        } else {
+            Stdio::from(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&host.log)?,
+            )
+        };
+        let child = Command::new(&self.bin.migd)
+            .arg("--config")
+            .arg(&host.config)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(stderr)
+            .spawn()
+            .with_context(|| format!("cannot start {}", self.bin.migd.display()))?;
+        host.migd = Some(child);
+        let ready = wait_until(Duration::from_secs(10), || {
+            self.list_jobs(i).is_ok() || self.hosts[i].has_exited()
+        });
+        if !ready || self.hosts[i].has_exited() {
+            let log = std::fs::read_to_string(&self.hosts[i].log).unwrap_or_default();
+            bail!("migd of host {} did not start:\n{log}", self.hosts[i].name);
+        }
+        Ok(())
+    }
+
+    /// Stops host `i`'s migd with SIGTERM and waits for it to exit.
+    pub fn stop_host(&mut self, i: usize) -> anyhow::Result<std::process::ExitStatus> {
+        let child = self.hosts[i]
+            .migd
+            .as_mut()
+            .context("host is not running")?;
+        terminate(child)
+    }
+
+    /// Host `i`'s migd process id, while it runs.
+    pub fn migd_pid(&self, i: usize) -> Option<u32> {
+        self.hosts[i].migd.as_ref().map(Child::id)
+    }
+
+    /// Host `i`'s process tables, read through its local API.
+    pub fn list_jobs(&self, i: usize) -> anyhow::Result<JobTable> {
+        let socket = self.hosts[i].socket.clone();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        runtime.block_on(async move {
+            let channel = roam_shared::uds::connect(&socket).await?;
+            let table = LocalClient::new(channel)
+                .list_jobs(roam_shared::proto::ListJobsRequest {})
+                .await?
+                .into_inner();
+            Ok(table)
+        })
+    }
+}
+
+impl Host {
+    fn has_exited(&mut self) -> bool {
+        self.migd
+            .as_mut()
+            .is_some_and(|c| matches!(c.try_wait(), Ok(Some(_))))
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        for host in &mut self.hosts {
+            if let Some(child) = host.migd.as_mut() {
+                let _ = terminate(child);
+            }
+        }
+    }
+}
+
+/// SIGTERM, then SIGKILL if the process has not exited within 5 s; always reaps it.
+fn terminate(child: &mut Child) -> anyhow::Result<std::process::ExitStatus> {
+    if let Some(status) = child.try_wait()? {
+        return Ok(status);
+    }
+    // SAFETY: kill has no memory arguments; the pid is our unreaped child, so it is not reused.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    if !wait_until(Duration::from_secs(5), || {
+        matches!(child.try_wait(), Ok(Some(_)))
+    }) {
+        let _ = child.kill();
+    }
+    Ok(child.wait()?)
+}
+
+/// A TCP port free on every one of `ips`.
+fn free_port(ips: &[Ipv4Addr]) -> anyhow::Result<u16> {
+    for _ in 0..50 {
+        let port = TcpListener::bind((ips[0], 0))?.local_addr()?.port();
+        if ips.iter().all(|ip| TcpListener::bind((*ip, port)).is_ok()) {
+            return Ok(port);
+        }
+    }
+    bail!("no TCP port is free on all of {ips:?}")
+}
