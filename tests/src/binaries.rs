@@ -13,14 +13,17 @@ pub struct Binaries {
     pub migd: PathBuf,
     /// The mig executable.
     pub mig: PathBuf,
+    /// The console, `roam`.
+    pub roam: PathBuf,
 }
 
 impl Binaries {
-    /// Executables in `dir`, named `migd` and `mig`.
+    /// Executables in `dir`, named `migd`, `mig` and `roam`.
     pub fn in_dir(dir: &Path) -> Self {
         Binaries {
             migd: dir.join("migd"),
             mig: dir.join("mig"),
+            roam: dir.join("roam"),
         }
     }
 
@@ -49,7 +52,7 @@ fn build() -> anyhow::Result<Binaries> {
     let target_dir = dir.parent().context("profile directory without a parent")?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
-    cmd.args(["build", "--quiet", "-p", "migd", "-p", "mig"])
+    cmd.args(["build", "--quiet", "-p", "migd", "-p", "mig", "-p", "roam-console"])
         .arg("--target-dir")
         .arg(target_dir)
         .current_dir(env!("CARGO_MANIFEST_DIR"));
@@ -62,9 +65,9 @@ fn build() -> anyhow::Result<Binaries> {
             cmd.args(["--profile", other]);
         }
     }
-    let status = cmd.status().context("cannot run cargo to build migd and mig")?;
+    let status = cmd.status().context("cannot run cargo to build the workspace's binaries")?;
     if !status.success() {
-        bail!("building migd and mig failed ({status})");
+        bail!("building the workspace's binaries failed ({status})");
     }
     Ok(Binaries::in_dir(dir))
 }
