@@ -19,13 +19,21 @@ const JOBS: &[Job] = &[
     Job {
         label: "run on b",
         host: Some("b"),
-        argv: &["sh", "-c", "echo \"hello from $ROAM_HOST, home $ROAM_HOME\""],
+        argv: &[
+            "sh",
+            "-c",
+            "echo \"hello from $ROAM_HOST, home $ROAM_HOME\"",
+        ],
         stdin: None,
     },
     Job {
         label: "run on c",
         host: Some("c"),
-        argv: &["sh", "-c", "echo \"hello from $ROAM_HOST, home $ROAM_HOME\""],
+        argv: &[
+            "sh",
+            "-c",
+            "echo \"hello from $ROAM_HOST, home $ROAM_HOME\"",
+        ],
         stdin: None,
     },
     Job {
@@ -56,7 +64,9 @@ const JOBS: &[Job] = &[
 
 /// Runs the demo; with `keep`, leaves the cluster up until Ctrl-C.
 pub fn run(keep: bool) -> anyhow::Result<()> {
-    let bin_dir = tempfile::Builder::new().prefix("roam-demo-bin.").tempdir()?;
+    let bin_dir = tempfile::Builder::new()
+        .prefix("roam-demo-bin.")
+        .tempdir()?;
     let exe = std::env::current_exe().context("cannot find the roam executable")?;
     for name in ["migd", "mig"] {
         std::os::unix::fs::symlink(&exe, bin_dir.path().join(name))?;

@@ -1,9 +1,6 @@
 //! `roam`, the cluster console. The binary also answers to the names `migd` and `mig`, so that
 //! `cargo run --bin roam -- demo` builds everything the demo starts (see `demo`).
 
-mod cli;
-mod demo;
-
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -12,6 +9,6 @@ fn main() -> ExitCode {
     match Path::new(&argv0).file_name().and_then(|n| n.to_str()) {
         Some("migd") => migd::main(),
         Some("mig") => mig::main(),
-        _ => cli::main(),
+        _ => roam_console::main(),
     }
 }
