@@ -139,7 +139,10 @@ async fn session(cli: &Cli, config: &Config) -> Result<Outcome, MigError> {
         Some(Out::Placed(p)) if p.local => return Ok(Outcome::RunLocally),
         Some(Out::Placed(p)) => {
             if cli.verbose {
-                eprintln!("mig: running on {} (job {}, pid {})", p.host, p.job_id, p.pid);
+                eprintln!(
+                    "mig: running on {} (job {}, pid {})",
+                    p.host, p.job_id, p.pid
+                );
             }
         }
         Some(Out::Failure(f)) => return Err(MigError::from_failure(f)),
@@ -151,7 +154,11 @@ async fn session(cli: &Cli, config: &Config) -> Result<Outcome, MigError> {
         }
     }
 
-    let mut raw = if stdin_tty { Some(RawMode::enter()) } else { None };
+    let mut raw = if stdin_tty {
+        Some(RawMode::enter())
+    } else {
+        None
+    };
     start_stdin_reader(input.clone());
     let stdout = Writer::start(1);
     let stderr = Writer::start(2);

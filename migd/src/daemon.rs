@@ -26,6 +26,8 @@ use crate::table::Tables;
 pub const MAX_MESSAGE: usize = 4 << 20;
 /// HTTP/2 flow-control window per stream: large, so bulk stdio is not throttled by round trips.
 pub const WINDOW: u32 = 8 << 20;
+/// Largest HTTP/2 frame a peer may send us: a whole stdio chunk fits in one frame.
+pub const FRAME: u32 = 1 << 20;
 
 /// What every handler shares.
 pub struct Migd {
@@ -80,15 +82,14 @@ async fn serve(config: Config, key: ClusterKey) -> anyhow::Result<()> {
     let remote = Server::builder()
         .initial_stream_window_size(WINDOW)
         .initial_connection_window_size(WINDOW * 4)
+        .max_frame_size(FRAME)
         .http2_keepalive_interval(Some(Duration::from_secs(10)))
         .http2_keepalive_timeout(Some(Duration::from_secs(20)))
-        .add_service(
-            InterceptedService::new(
-                RemoteServer::new(crate::remote_api::RemoteApi::new(migd.clone()))
-                    .max_decoding_message_size(MAX_MESSAGE),
-                CredentialCheck::new(key),
-            ),
-        )
+        .add_service(InterceptedService::new(
+            RemoteServer::new(crate::remote_api::RemoteApi::new(migd.clone()))
+                .max_decoding_message_size(MAX_MESSAGE),
+            CredentialCheck::new(key),
+        ))
         .serve_with_incoming_shutdown(
             // Every job message is latency-sensitive: no Nagle on accepted connections.
             TcpListenerStream::new(tcp).map(|conn| {
@@ -102,6 +103,7 @@ async fn serve(config: Config, key: ClusterKey) -> anyhow::Result<()> {
     let local = Server::builder()
         .initial_stream_window_size(WINDOW)
         .initial_connection_window_size(WINDOW * 4)
+        .max_frame_size(FRAME)
         .add_service(
             LocalServer::new(crate::local_api::LocalApi::new(migd.clone()))
                 .max_decoding_message_size(MAX_MESSAGE),

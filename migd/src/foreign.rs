@@ -7,7 +7,9 @@ use std::sync::Arc;
 use roam_shared::proto::failure::Kind;
 use roam_shared::proto::job_input::Kind as In;
 use roam_shared::proto::job_output::Kind as Out;
-use roam_shared::proto::{Credential, Exit, Failure, ForeignJob, JobInput, JobOutput, JobSpec, Placed, exit};
+use roam_shared::proto::{
+    Credential, Exit, Failure, ForeignJob, JobInput, JobOutput, JobSpec, Placed, exit,
+};
 use tokio::sync::mpsc;
 use tokio::time::{Duration, Instant, sleep_until};
 use tonic::{Status, Streaming};
@@ -62,7 +64,10 @@ pub async fn run(
         uid: cred.uid,
         gids: cred.gids.clone(),
     });
-    let env = [("ROAM_HOST", me.as_str()), ("ROAM_HOME", cred.home.as_str())];
+    let env = [
+        ("ROAM_HOST", me.as_str()),
+        ("ROAM_HOME", cred.home.as_str()),
+    ];
     let spawned = match spawn(&spec, identity.as_ref(), &env) {
         Ok(s) => s,
         Err(e) => {
@@ -74,7 +79,9 @@ pub async fn run(
                 SpawnError::Io { .. } => Kind::Internal,
             };
             tracing::info!(job = %cred.job_id, "not started: {e}");
-            let _ = out.send(Ok(failure(kind, format!("on {me}"), e.to_string()))).await;
+            let _ = out
+                .send(Ok(failure(kind, format!("on {me}"), e.to_string())))
+                .await;
             return;
         }
     };
@@ -128,10 +135,10 @@ pub async fn run(
                     In::StdinEof(_) => { let _ = stdin_tx.send(StdinOp::Eof).await; }
                     In::Signal(sig) if (1..=64).contains(&sig) => signal_group(pid, sig),
                     In::Resize(size) => {
-                        if let Some(master) = &pty {
-                            if let Err(e) = crate::pty::resize(master.as_fd(), &size) {
-                                tracing::debug!("resize: {e}");
-                            }
+                        if let Some(master) = &pty
+                            && let Err(e) = crate::pty::resize(master.as_fd(), &size)
+                        {
+                            tracing::debug!("resize: {e}");
                         }
                     }
                     other => tracing::debug!("ignored unexpected input {other:?}"),
@@ -181,7 +188,10 @@ pub async fn run(
     })
     .await;
     if drained.is_err() {
-        tracing::warn!(pid, "output still open after exit (a process left the group); cut off");
+        tracing::warn!(
+            pid,
+            "output still open after exit (a process left the group); cut off"
+        );
         pumps.iter().for_each(|p| p.abort());
     }
     tracing::info!(job = %cred.job_id, pid, status = ?exit.status, "ended");
@@ -195,7 +205,9 @@ pub async fn run(
 /// Who may run here: root only when the config allows it; a non-root migd only its own user.
 fn admit_user(migd: &Migd, uid: u32) -> Result<(), String> {
     if uid == 0 && !migd.config.migd.allow_root {
-        return Err("foreign processes may not run as root here ([migd] allow_root = false)".into());
+        return Err(
+            "foreign processes may not run as root here ([migd] allow_root = false)".into(),
+        );
     }
     let own = nix::unistd::geteuid().as_raw();
     if !migd.is_root && uid != own {
@@ -214,7 +226,11 @@ async fn pump(stream: Arc<AsyncStream>, is_stderr: bool, out: OutputTx) {
             Ok(0) => return,
             Ok(n) => {
                 let data = buf[..n].to_vec();
-                let kind = if is_stderr { Out::Stderr(data) } else { Out::Stdout(data) };
+                let kind = if is_stderr {
+                    Out::Stderr(data)
+                } else {
+                    Out::Stdout(data)
+                };
                 if out.send(Ok(JobOutput { kind: Some(kind) })).await.is_err() {
                     return;
                 }
@@ -234,7 +250,10 @@ enum StdinOp {
 
 /// Feeds the job's stdin from a queue, so that a job slow to read its input does not hold up the
 /// signals and window sizes arriving behind it (until the bounded queue fills).
-fn start_stdin_writer(pipe: Option<AsyncStream>, pty: Option<Arc<AsyncStream>>) -> mpsc::Sender<StdinOp> {
+fn start_stdin_writer(
+    pipe: Option<AsyncStream>,
+    pty: Option<Arc<AsyncStream>>,
+) -> mpsc::Sender<StdinOp> {
     let (tx, mut rx) = mpsc::channel::<StdinOp>(64);
     // stdin is the pty only when no pipe was made for it.
     let pty = if pipe.is_some() { None } else { pty };
@@ -242,12 +261,11 @@ fn start_stdin_writer(pipe: Option<AsyncStream>, pty: Option<Arc<AsyncStream>>) 
         let mut pipe = pipe;
         while let Some(op) = rx.recv().await {
             match (op, &pipe, &pty) {
-                (StdinOp::Data(data), Some(p), _) => {
-                    if p.write_all(&data).await.is_err() {
-                        // The job closed its stdin; later input has nowhere to go.
-                        pipe = None;
-                    }
+                // The job closed its stdin: later input has nowhere to go.
+                (StdinOp::Data(data), Some(p), _) if p.write_all(&data).await.is_err() => {
+                    pipe = None;
                 }
+                (StdinOp::Data(_), Some(_), _) => {}
                 (StdinOp::Data(data), None, Some(master)) => {
                     let _ = master.write_all(&data).await;
                 }

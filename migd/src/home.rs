@@ -11,14 +11,16 @@ use roam_shared::proto::failure::Kind;
 use roam_shared::proto::job_input::Kind as In;
 use roam_shared::proto::job_output::Kind as Out;
 use roam_shared::proto::remote_client::RemoteClient;
-use roam_shared::proto::{CREDENTIAL_METADATA_KEY, HomeJob, JobInput, JobOutput, LocalStart, Placed};
+use roam_shared::proto::{
+    CREDENTIAL_METADATA_KEY, HomeJob, JobInput, JobOutput, LocalStart, Placed,
+};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::metadata::MetadataValue;
 use tonic::transport::{Channel, Endpoint};
 use tonic::{Code, Request, Streaming};
 
-use crate::daemon::{MAX_MESSAGE, Migd, WINDOW};
+use crate::daemon::{FRAME, MAX_MESSAGE, Migd, WINDOW};
 use crate::foreign::{OutputTx, failure};
 use crate::peer::PeerInfo;
 
@@ -32,7 +34,11 @@ pub async fn run(
 ) {
     let Some(spec) = start.spec else {
         let _ = out
-            .send(Ok(failure(Kind::Invalid, "request", "no job in the request")))
+            .send(Ok(failure(
+                Kind::Invalid,
+                "request",
+                "no job in the request",
+            )))
             .await;
         return;
     };
@@ -150,9 +156,12 @@ async fn open_exec(
     let channel = channel(migd, host, addr)
         .await
         .map_err(|e| unreachable(transport_reason(&e)))?;
-    let credential = migd
-        .key
-        .sign(peer.uid, peer.gids.clone(), &migd.config.name, job_id.as_str());
+    let credential = migd.key.sign(
+        peer.uid,
+        peer.gids.clone(),
+        &migd.config.name,
+        job_id.as_str(),
+    );
     let mut request = Request::new(ReceiverStream::new(input));
     request.metadata_mut().insert_bin(
         CREDENTIAL_METADATA_KEY,
@@ -205,6 +214,7 @@ async fn channel(
         .tcp_nodelay(true)
         .initial_stream_window_size(WINDOW)
         .initial_connection_window_size(WINDOW * 4)
+        .max_frame_size(FRAME)
         .http2_keep_alive_interval(std::time::Duration::from_secs(10))
         .keep_alive_timeout(std::time::Duration::from_secs(20))
         .connect()

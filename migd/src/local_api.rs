@@ -55,7 +55,13 @@ impl Local for LocalApi {
             ));
         };
         let (tx, rx) = tokio::sync::mpsc::channel(32);
-        tokio::spawn(crate::home::run(self.migd.clone(), peer, start, inbound, tx));
+        tokio::spawn(crate::home::run(
+            self.migd.clone(),
+            peer,
+            start,
+            inbound,
+            tx,
+        ));
         Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
     }
 

@@ -32,7 +32,11 @@ impl PeerStream {
     fn new(inner: UnixStream) -> io::Result<Self> {
         let cred = inner.peer_cred()?;
         let mut gids = vec![cred.gid()];
-        gids.extend(peer_groups(&inner)?.into_iter().filter(|&g| g != cred.gid()));
+        gids.extend(
+            peer_groups(&inner)?
+                .into_iter()
+                .filter(|&g| g != cred.gid()),
+        );
         let info = PeerInfo {
             pid: cred.pid().unwrap_or(0),
             uid: cred.uid(),
@@ -43,7 +47,9 @@ impl PeerStream {
 }
 
 /// Accepts connections forever, skipping those whose credentials cannot be read.
-pub fn incoming(listener: UnixListener) -> impl tokio_stream::Stream<Item = io::Result<PeerStream>> {
+pub fn incoming(
+    listener: UnixListener,
+) -> impl tokio_stream::Stream<Item = io::Result<PeerStream>> {
     let (tx, rx) = tokio::sync::mpsc::channel(16);
     tokio::spawn(async move {
         loop {

@@ -57,7 +57,13 @@ impl Remote for RemoteApi {
             ));
         };
         let (tx, rx) = tokio::sync::mpsc::channel(32);
-        tokio::spawn(crate::foreign::run(self.migd.clone(), cred, spec, inbound, tx));
+        tokio::spawn(crate::foreign::run(
+            self.migd.clone(),
+            cred,
+            spec,
+            inbound,
+            tx,
+        ));
         Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
     }
 

@@ -128,7 +128,11 @@ pub fn spawn(
                 .iter()
                 .map(|e| (OsStr::from_bytes(&e.name), OsStr::from_bytes(&e.value))),
         )
-        .envs(extra_env.iter().map(|(k, v)| (OsString::from(k), OsString::from(v))))
+        .envs(
+            extra_env
+                .iter()
+                .map(|(k, v)| (OsString::from(k), OsString::from(v))),
+        )
         .stdin(Stdio::from(stdin_child))
         .stdout(Stdio::from(stdout_child))
         .stderr(Stdio::from(stderr_child));
@@ -140,7 +144,8 @@ pub fn spawn(
             .iter()
             .position(|&t| t)
             .map(|fd| fd as libc::c_int),
-        cwd: CString::new(spec.cwd.clone()).map_err(|_| SpawnError::CwdMissing(cwd.display().to_string()))?,
+        cwd: CString::new(spec.cwd.clone())
+            .map_err(|_| SpawnError::CwdMissing(cwd.display().to_string()))?,
         umask: (spec.umask & 0o777) as libc::mode_t,
         rlimits: spec
             .rlimits

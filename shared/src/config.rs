@@ -264,23 +264,32 @@ addr = "127.0.0.12:7420"
         let err = Config::parse(text, Path::new("/x/roam.toml"))
             .unwrap_err()
             .to_string();
-        assert!(err.starts_with("/x/roam.toml:4: lisen: unknown field"), "{err}");
+        assert!(
+            err.starts_with("/x/roam.toml:4: lisen: unknown field"),
+            "{err}"
+        );
     }
 
     #[test]
     fn bad_value_names_file_line_and_key() {
         let text = "name = \"a\"\n\n[migd]\nlisten = \"not an address\"\n";
-        let err = Config::parse(text, Path::new("r.toml")).unwrap_err().to_string();
+        let err = Config::parse(text, Path::new("r.toml"))
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("r.toml:4: listen: "), "{err}");
         let text = "name = \"a\"\n[migd]\nhangup_grace = \"soon\"\n";
-        let err = Config::parse(text, Path::new("r.toml")).unwrap_err().to_string();
+        let err = Config::parse(text, Path::new("r.toml"))
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("r.toml:3: hangup_grace: "), "{err}");
     }
 
     #[test]
     fn duplicate_hosts_are_refused() {
         let text = "name = \"a\"\n[[hosts]]\nname = \"b\"\naddr = \"127.0.0.1:1\"\n[[hosts]]\nname = \"b\"\naddr = \"127.0.0.1:2\"\n";
-        let err = Config::parse(text, Path::new("r.toml")).unwrap_err().to_string();
+        let err = Config::parse(text, Path::new("r.toml"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("listed twice"), "{err}");
     }
 
