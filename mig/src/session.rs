@@ -128,7 +128,15 @@ async fn session(cli: &Cli, config: &Config) -> Result<Outcome, MigError> {
             remote_only: cli.remote_only,
         })))
         .await;
-    let lost = |e: tonic::Status| MigError::new("lost the local migd", e.message().to_owned());
+    let lost = |e: tonic::Status| {
+        MigError::new(
+            "lost the local migd",
+            format!(
+                "{} (migd stopped or crashed; the job was hung up)",
+                e.message()
+            ),
+        )
+    };
     let mut outputs = LocalClient::new(channel)
         .run(ReceiverStream::new(input_rx))
         .await

@@ -274,7 +274,7 @@ async fn relay(
                     let _ = out.send(Ok(failure(
                         Kind::Unreachable,
                         format!("lost connection to host {host}"),
-                        status.message().to_owned(),
+                        format!("{} (its migd stopped or the network failed)", status.message()),
                     ))).await;
                     return;
                 }

@@ -52,10 +52,19 @@ fn build() -> anyhow::Result<Binaries> {
     let target_dir = dir.parent().context("profile directory without a parent")?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
-    cmd.args(["build", "--quiet", "-p", "migd", "-p", "mig", "-p", "roam-console"])
-        .arg("--target-dir")
-        .arg(target_dir)
-        .current_dir(env!("CARGO_MANIFEST_DIR"));
+    cmd.args([
+        "build",
+        "--quiet",
+        "-p",
+        "migd",
+        "-p",
+        "mig",
+        "-p",
+        "roam-console",
+    ])
+    .arg("--target-dir")
+    .arg(target_dir)
+    .current_dir(env!("CARGO_MANIFEST_DIR"));
     match profile {
         "debug" => {}
         "release" => {
@@ -65,7 +74,9 @@ fn build() -> anyhow::Result<Binaries> {
             cmd.args(["--profile", other]);
         }
     }
-    let status = cmd.status().context("cannot run cargo to build the workspace's binaries")?;
+    let status = cmd
+        .status()
+        .context("cannot run cargo to build the workspace's binaries")?;
     if !status.success() {
         bail!("building the workspace's binaries failed ({status})");
     }

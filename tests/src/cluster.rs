@@ -2,6 +2,8 @@
 
 use std::fmt::Write as _;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -24,6 +26,8 @@ pub struct ClusterOptions {
     pub hangup_grace: Duration,
     /// Where daemons' stderr goes: inherited (for the demo with `RUST_LOG`) or a log file.
     pub inherit_stderr: bool,
+    /// Run the migds as this user instead of the caller (needs root).
+    pub migd_uid: Option<u32>,
 }
 
 impl Default for ClusterOptions {
@@ -33,6 +37,7 @@ impl Default for ClusterOptions {
             allow_root: true,
             hangup_grace: Duration::from_secs(1),
             inherit_stderr: false,
+            migd_uid: None,
         }
     }
 }
@@ -76,6 +81,13 @@ impl Cluster {
         let port = free_port(&ips)?;
         let key_file = dir.path().join("cluster.key");
         ClusterKey::generate().write_new(&key_file)?;
+        if let Some(uid) = options.migd_uid {
+            // The daemons' user owns the cluster's directory and key; others may read configs.
+            for path in [dir.path(), key_file.as_path()] {
+                std::os::unix::fs::chown(path, Some(uid), Some(uid))?;
+            }
+            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))?;
+        }
         let mut hosts_toml = String::new();
         let names: Vec<String> = HOST_NAMES
             .chars()
@@ -83,7 +95,10 @@ impl Cluster {
             .map(String::from)
             .collect();
         for (name, ip) in names.iter().zip(&ips) {
-            write!(hosts_toml, "\n[[hosts]]\nname = \"{name}\"\naddr = \"{ip}:{port}\"\n")?;
+            write!(
+                hosts_toml,
+                "\n[[hosts]]\nname = \"{name}\"\naddr = \"{ip}:{port}\"\n"
+            )?;
         }
         let mut hosts = Vec::new();
         for (name, ip) in names.iter().zip(&ips) {
@@ -158,7 +173,11 @@ impl Cluster {
                     .open(&host.log)?,
             )
         };
-        let child = Command::new(&self.bin.migd)
+        let mut cmd = Command::new(&self.bin.migd);
+        if let Some(uid) = self.options.migd_uid {
+            cmd.uid(uid).gid(uid);
+        }
+        let child = cmd
             .arg("--config")
             .arg(&host.config)
             .stdin(Stdio::null())
@@ -179,10 +198,7 @@ impl Cluster {
 
     /// Stops host `i`'s migd with SIGTERM and waits for it to exit.
     pub fn stop_host(&mut self, i: usize) -> anyhow::Result<std::process::ExitStatus> {
-        let child = self.hosts[i]
-            .migd
-            .as_mut()
-            .context("host is not running")?;
+        let child = self.hosts[i].migd.as_mut().context("host is not running")?;
         terminate(child)
     }
 

@@ -13,7 +13,11 @@ fn the_demo_runs_jobs_across_three_hosts_and_exits_0() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     for line in [
         "run on b         b        0      hello from b, home a",
         "run on c         c        0      hello from c, home a",

@@ -30,11 +30,15 @@ fn stdout(out: &Output) -> String {
 fn exit_status_is_the_remote_commands() {
     let c = cluster(2);
     for code in [0, 1, 42] {
-        let out = run(c.mig(0).args(["-H", "b", "sh", "-c", &format!("exit {code}")]));
+        let out = run(c
+            .mig(0)
+            .args(["-H", "b", "sh", "-c", &format!("exit {code}")]));
         assert_eq!(out.status.code(), Some(code), "{out:?}");
     }
     for (sig, name) in [(15, "TERM"), (9, "KILL"), (2, "INT")] {
-        let out = run(c.mig(0).args(["-H", "b", "sh", "-c", &format!("kill -{name} $$")]));
+        let out = run(c
+            .mig(0)
+            .args(["-H", "b", "sh", "-c", &format!("kill -{name} $$")]));
         assert_eq!(out.status.code(), Some(128 + sig), "{out:?}");
     }
 }
@@ -43,7 +47,9 @@ fn exit_status_is_the_remote_commands() {
 fn it_runs_on_the_requested_host_with_roam_variables() {
     let c = cluster(3);
     for (host, name) in [("b", "b"), ("c", "c")] {
-        let out = run(c.mig(0).args(["-H", host, "sh", "-c", "echo $ROAM_HOST $ROAM_HOME"]));
+        let out = run(c
+            .mig(0)
+            .args(["-H", host, "sh", "-c", "echo $ROAM_HOST $ROAM_HOME"]));
         assert!(out.status.success(), "{out:?}");
         assert_eq!(stdout(&out), format!("{name} a\n"));
     }
@@ -83,7 +89,11 @@ fn stdout_carries_100_mb_byte_for_byte() {
     std::fs::write(&file, &data).unwrap();
     let out = run(c.mig(0).args(["-H", "b", "cat"]).arg(&file));
     assert!(out.status.success(), "{:?}", out.status);
-    assert!(out.stdout == data, "stdout differs ({} bytes)", out.stdout.len());
+    assert!(
+        out.stdout == data,
+        "stdout differs ({} bytes)",
+        out.stdout.len()
+    );
 }
 
 #[test]
@@ -143,7 +153,13 @@ fn environment_cwd_and_umask_are_as_at_home() {
     let out = run(Command::new("sh")
         .args(["-c", "umask 027; exec \"$@\"", "sh"])
         .arg(c.mig(0).get_program())
-        .args(["-H", "b", "sh", "-c", "echo \"$ROAM_TEST_VAR\"; pwd; umask; id -u"])
+        .args([
+            "-H",
+            "b",
+            "sh",
+            "-c",
+            "echo \"$ROAM_TEST_VAR\"; pwd; umask; id -u",
+        ])
         .env("ROAM_CONFIG", &c.host(0).config)
         .env("ROAM_TEST_VAR", "a value with spaces")
         .current_dir(&cwd));
@@ -177,7 +193,9 @@ fn command_not_found_exits_127_and_missing_cwd_255() {
     let c = cluster(2);
     let out = run(c.mig(0).args(["-H", "b", "no-such-command-roam"]));
     assert_eq!(out.status.code(), Some(127));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no-such-command-roam: command not found"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no-such-command-roam: command not found")
+    );
 
     // A directory that exists only in mig's mount namespace does not exist on host b.
     let shadow = c.dir().join("shadow");
@@ -234,6 +252,29 @@ fn sigint_to_mig_reaches_a_remote_process_that_traps_it() {
 }
 
 #[test]
+fn every_forwarded_signal_reaches_the_remote_process() {
+    let c = cluster(2);
+    for name in ["TERM", "HUP", "QUIT", "USR1", "USR2", "WINCH"] {
+        let script = format!(
+            "trap 'echo got {name}; exit 5' {name}; echo ready; while :; do sleep 0.05; done"
+        );
+        let mut child = c
+            .mig(0)
+            .args(["-H", "b", "sh", "-c", &script])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        assert_eq!(lines.next().unwrap().unwrap(), "ready");
+        let signal: nix::sys::signal::Signal = format!("SIG{name}").parse().unwrap();
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), signal).unwrap();
+        assert_eq!(lines.next().unwrap().unwrap(), format!("got {name}"));
+        assert_eq!(child.wait().unwrap().code(), Some(5), "{name}");
+    }
+}
+
+#[test]
 fn tstp_stops_the_job_and_mig_and_cont_resumes_both() {
     use nix::sys::signal::{Signal, kill};
     use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
@@ -256,7 +297,11 @@ fn tstp_stops_the_job_and_mig_and_cont_resumes_both() {
         waitpid(mig, Some(WaitPidFlag::WUNTRACED)).unwrap(),
         WaitStatus::Stopped(mig, Signal::SIGSTOP)
     );
-    assert_eq!(proc_state(remote), Some('T'), "the remote process is stopped too");
+    assert_eq!(
+        proc_state(remote),
+        Some('T'),
+        "the remote process is stopped too"
+    );
     kill(mig, Signal::SIGCONT).unwrap();
     assert!(wait_until(Duration::from_secs(5), || proc_state(remote) == Some('S')));
     child.stdin.take().unwrap().write_all(b"on\n").unwrap();

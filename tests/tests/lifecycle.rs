@@ -77,12 +77,25 @@ fn nothing_is_left_after_mig_is_killed() {
 }
 
 #[test]
+fn nothing_is_left_after_the_home_migd_dies() {
+    let c = cluster(2);
+    let (mut mig, pids) = start_remote(&c, "echo $$; while :; do sleep 0.05; done");
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(c.migd_pid(0).unwrap() as i32),
+        nix::sys::signal::SIGKILL,
+    )
+    .unwrap();
+    assert_eq!(mig.wait().unwrap().code(), Some(255), "mig lost its migd");
+    assert!(wait_until(Duration::from_secs(5), || !alive(pids[0])));
+    assert!(wait_until(Duration::from_secs(5), || {
+        c.list_jobs(1).unwrap().foreign.is_empty()
+    }));
+}
+
+#[test]
 fn a_job_that_ignores_sighup_is_killed_after_the_grace_period() {
     let c = cluster(2);
-    let (mut mig, pids) = start_remote(
-        &c,
-        "trap '' HUP; echo $$; while :; do sleep 0.05; done",
-    );
+    let (mut mig, pids) = start_remote(&c, "trap '' HUP; echo $$; while :; do sleep 0.05; done");
     let killed = Instant::now();
     mig.kill().unwrap();
     mig.wait().unwrap();
@@ -118,14 +131,13 @@ fn with_no_host_reachable_it_runs_locally_unless_remote_only() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), "here:none\n");
     assert!(String::from_utf8_lossy(&out.stderr).contains("running locally"));
 
-    let out = c
-        .mig(0)
-        .args(["--remote-only", "true"])
-        .output()
-        .unwrap();
+    let out = c.mig(0).args(["--remote-only", "true"]).output().unwrap();
     assert_eq!(out.status.code(), Some(255));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.starts_with("mig: no remote host available: "), "{stderr}");
+    assert!(
+        stderr.starts_with("mig: no remote host available: "),
+        "{stderr}"
+    );
 }
 
 #[test]

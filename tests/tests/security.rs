@@ -54,7 +54,9 @@ fn exec_with(
         .build()
         .unwrap()
         .block_on(async move {
-            let mut client = RemoteClient::connect(format!("http://{addr}")).await.unwrap();
+            let mut client = RemoteClient::connect(format!("http://{addr}"))
+                .await
+                .unwrap();
             let mut request = tonic::Request::new(tokio_stream::iter(inputs));
             if let Some(cred) = credential {
                 request
@@ -102,7 +104,10 @@ fn tampered_foreign_and_missing_credentials_are_refused() {
     signed.body = body.encode_to_vec();
     let err = exec_with(&c, Some(signed.encode_to_vec()), start(&["true"])).unwrap_err();
     assert_eq!(err.code(), tonic::Code::Unauthenticated);
-    assert!(err.message().contains("signature does not match"), "{err:?}");
+    assert!(
+        err.message().contains("signature does not match"),
+        "{err:?}"
+    );
 
     let other = ClusterKey::generate().sign(uid(), vec![0], "a", "a.test-3");
     let err = exec_with(&c, Some(other), start(&["true"])).unwrap_err();
@@ -182,7 +187,11 @@ fn garbage_and_oversized_requests_do_not_hurt_migd() {
 
 /// Host b's migd is alive and runs jobs.
 fn still_serves(c: &Cluster) {
-    let out = c.mig(0).args(["-H", "b", "echo", "alive"]).output().unwrap();
+    let out = c
+        .mig(0)
+        .args(["-H", "b", "echo", "alive"])
+        .output()
+        .unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout), "alive\n");
 }
 
@@ -213,5 +222,41 @@ fn an_unprivileged_user_runs_as_themselves() {
         format!("65534\n65534\n{}\n", work.display())
     );
     use std::os::unix::fs::MetadataExt;
-    assert_eq!(std::fs::metadata(work.join("made-here")).unwrap().uid(), 65534);
+    assert_eq!(
+        std::fs::metadata(work.join("made-here")).unwrap().uid(),
+        65534
+    );
+}
+
+#[test]
+fn a_non_root_migd_runs_jobs_only_for_its_own_user() {
+    if uid() != 0 {
+        return; // Needs root to start the daemons as another user.
+    }
+    let bin = Binaries::from_workspace().unwrap();
+    let c = Cluster::start(
+        bin,
+        ClusterOptions {
+            hosts: 2,
+            migd_uid: Some(65534),
+            ..ClusterOptions::default()
+        },
+    )
+    .unwrap();
+    // root (here) is refused by b's migd, which runs as nobody…
+    let out = c.mig(0).args(["-H", "b", "true"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(255));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("runs as uid 65534"), "{stderr}");
+    // … and nobody is served, as nobody.
+    use std::os::unix::process::CommandExt;
+    let out = Command::new(c.mig(0).get_program())
+        .args(["-H", "b", "id", "-u"])
+        .env("ROAM_CONFIG", &c.host(0).config)
+        .current_dir("/")
+        .uid(65534)
+        .gid(65534)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "65534\n", "{out:?}");
 }

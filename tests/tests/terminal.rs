@@ -82,7 +82,13 @@ fn a_terminal_at_home_means_a_pty_of_the_same_size_remotely() {
     let c = cluster();
     let (mut mig, master) = mig_on_a_terminal(
         &c,
-        &["-H", "b", "sh", "-c", "test -t 0 && test -t 1 && echo IS-A-TTY; stty size"],
+        &[
+            "-H",
+            "b",
+            "sh",
+            "-c",
+            "test -t 0 && test -t 1 && echo IS-A-TTY; stty size",
+        ],
         size(33, 101),
     );
     let mut seen = String::new();
