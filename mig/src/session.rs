@@ -4,6 +4,8 @@
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
+use bytes::Bytes;
+
 use roam_shared::config::Config;
 use roam_shared::proto::failure::Kind;
 use roam_shared::proto::job_input::Kind as In;
@@ -168,21 +170,25 @@ async fn session(cli: &Cli, config: &Config) -> Result<Outcome, MigError> {
         None
     };
     start_stdin_reader(input.clone());
-    let stdout = Writer::start(1);
-    let stderr = Writer::start(2);
+    // Writer threads start with the first output: a job without any costs no threads.
+    let mut stdout: Option<Writer> = None;
+    let mut stderr: Option<Writer> = None;
     let mut pipe_broken = false;
 
     let exit = loop {
         tokio::select! {
             output = outputs.message() => match output.map_err(lost)?.and_then(|o| o.kind) {
                 Some(Out::Stdout(data)) => {
-                    if !pipe_broken && stdout.send(data).await.is_err() {
+                    let writer = stdout.get_or_insert_with(|| Writer::start(1));
+                    if !pipe_broken && writer.send(data).await.is_err() {
                         // Our stdout reader went away: the job gets the SIGPIPE it would get here.
                         pipe_broken = true;
                         let _ = input.send(send(In::Signal(libc::SIGPIPE))).await;
                     }
                 }
-                Some(Out::Stderr(data)) => { let _ = stderr.send(data).await; }
+                Some(Out::Stderr(data)) => {
+                    let _ = stderr.get_or_insert_with(|| Writer::start(2)).send(data).await;
+                }
                 Some(Out::Stopped(_)) => {
                     // Mirror the job: stop too, so the shell's job control sees it stopped.
                     if let Some(r) = raw.as_mut() { r.suspend() }
@@ -209,8 +215,7 @@ async fn session(cli: &Cli, config: &Config) -> Result<Outcome, MigError> {
             }
         }
     };
-    stdout.finish();
-    stderr.finish();
+    stdout.into_iter().chain(stderr).for_each(Writer::finish);
     drop(raw);
     if cli.verbose {
         report_usage(&exit);
@@ -250,7 +255,7 @@ fn start_stdin_reader(input: mpsc::Sender<JobInput>) {
         loop {
             let kind = match stdin.read(&mut buf) {
                 Ok(0) => In::StdinEof(true),
-                Ok(n) => In::Stdin(buf[..n].to_vec()),
+                Ok(n) => In::Stdin(Bytes::copy_from_slice(&buf[..n])),
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(_) => In::StdinEof(true),
             };
@@ -264,13 +269,13 @@ fn start_stdin_reader(input: mpsc::Sender<JobInput>) {
 
 /// Writes one of mig's output streams on its own thread, so a slow reader never stalls signals.
 struct Writer {
-    tx: mpsc::Sender<Vec<u8>>,
+    tx: mpsc::Sender<Bytes>,
     thread: std::thread::JoinHandle<()>,
 }
 
 impl Writer {
     fn start(fd: i32) -> Self {
-        let (tx, mut rx) = mpsc::channel::<Vec<u8>>(16);
+        let (tx, mut rx) = mpsc::channel::<Bytes>(16);
         let thread = std::thread::spawn(move || {
             while let Some(data) = rx.blocking_recv() {
                 let written = if fd == 1 {
@@ -287,7 +292,7 @@ impl Writer {
         Writer { tx, thread }
     }
 
-    async fn send(&self, data: Vec<u8>) -> Result<(), ()> {
+    async fn send(&self, data: Bytes) -> Result<(), ()> {
         self.tx.send(data).await.map_err(|_| ())
     }
 

@@ -2,7 +2,9 @@
 //! job has, whether pipe or pty master.
 
 use std::io;
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+
+use bytes::{Bytes, BytesMut};
 
 use nix::fcntl::{FcntlArg, OFlag, fcntl};
 use tokio::io::unix::AsyncFd;
@@ -23,14 +25,37 @@ impl AsyncStream {
         Ok(AsyncStream { fd })
     }
 
-    /// Reads some bytes; `Ok(0)` at end of file. A pty master whose slave side is closed reports
-    /// EIO, which is end of file too.
-    pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+    /// Reads up to `max` bytes into a fresh buffer, so the data can be sent on without another
+    /// copy. Empty at end of file; a pty master whose slave side is closed reports EIO, which is
+    /// end of file too.
+    pub async fn read_bytes(&self, max: usize) -> io::Result<Bytes> {
+        let mut buf = BytesMut::with_capacity(max);
         loop {
             let mut guard = self.fd.readable().await?;
-            match guard.try_io(|fd| nix::unistd::read(fd.get_ref(), buf).map_err(io::Error::from)) {
-                Ok(Err(e)) if e.raw_os_error() == Some(libc::EIO) => return Ok(0),
-                Ok(result) => return result,
+            let read = guard.try_io(|fd| {
+                let spare = buf.spare_capacity_mut();
+                // SAFETY: read(2) writes at most `spare.len()` bytes into the spare capacity.
+                let n = unsafe {
+                    libc::read(
+                        fd.get_ref().as_raw_fd(),
+                        spare.as_mut_ptr().cast(),
+                        spare.len(),
+                    )
+                };
+                if n < 0 {
+                    Err(io::Error::last_os_error())
+                } else {
+                    Ok(n as usize)
+                }
+            });
+            match read {
+                Ok(Ok(n)) => {
+                    // SAFETY: the kernel initialised the first `n` bytes of the spare capacity.
+                    unsafe { buf.set_len(n) };
+                    return Ok(buf.freeze());
+                }
+                Ok(Err(e)) if e.raw_os_error() == Some(libc::EIO) => return Ok(Bytes::new()),
+                Ok(Err(e)) => return Err(e),
                 Err(_would_block) => continue,
             }
         }

@@ -4,6 +4,8 @@
 
 use std::sync::Arc;
 
+use bytes::Bytes;
+
 use roam_shared::proto::failure::Kind;
 use roam_shared::proto::job_input::Kind as In;
 use roam_shared::proto::job_output::Kind as Out;
@@ -220,12 +222,10 @@ fn admit_user(migd: &Migd, uid: u32) -> Result<(), String> {
 
 /// Copies one output stream of the job to the home, until end of file.
 async fn pump(stream: Arc<AsyncStream>, is_stderr: bool, out: OutputTx) {
-    let mut buf = vec![0u8; CHUNK];
     loop {
-        match stream.read(&mut buf).await {
-            Ok(0) => return,
-            Ok(n) => {
-                let data = buf[..n].to_vec();
+        match stream.read_bytes(CHUNK).await {
+            Ok(data) if data.is_empty() => return,
+            Ok(data) => {
                 let kind = if is_stderr {
                     Out::Stderr(data)
                 } else {
@@ -244,7 +244,7 @@ async fn pump(stream: Arc<AsyncStream>, is_stderr: bool, out: OutputTx) {
 }
 
 enum StdinOp {
-    Data(Vec<u8>),
+    Data(Bytes),
     Eof,
 }
 

@@ -168,7 +168,7 @@ fn garbage_and_oversized_requests_do_not_hurt_migd() {
     let cred = key(&c).sign(uid(), vec![0], "a", "a.big");
     let mut inputs = start(&["cat"]);
     inputs.push(JobInput {
-        kind: Some(In::Stdin(vec![0; 6 << 20])),
+        kind: Some(In::Stdin(vec![0; 6 << 20].into())),
     });
     let _ = exec_with(&c, Some(cred), inputs);
     // A first message that is not a job.
