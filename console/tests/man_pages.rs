@@ -34,8 +34,8 @@ fn render(cmd: clap::Command, section: &str) -> String {
         man.render_subcommands_section(&mut page).unwrap();
     }
     let written = man_dir().join("sections").join(format!("{name}.{section}"));
-    let written = std::fs::read_to_string(&written)
-        .unwrap_or_else(|e| panic!("{}: {e}", written.display()));
+    let written =
+        std::fs::read_to_string(&written).unwrap_or_else(|e| panic!("{}: {e}", written.display()));
     String::from_utf8(page).unwrap() + &written
 }
 

@@ -77,7 +77,7 @@ pub async fn run(
                 SpawnError::NotFound(_) => Kind::NotFound,
                 SpawnError::NotExecutable { .. } => Kind::NotExecutable,
                 SpawnError::CwdMissing(_) => Kind::CwdMissing,
-                SpawnError::EmptyCommand => Kind::Invalid,
+                SpawnError::EmptyCommand | SpawnError::Invalid => Kind::Invalid,
                 SpawnError::Io { .. } => Kind::Internal,
             };
             tracing::info!(job = %cred.job_id, "not started: {e}");

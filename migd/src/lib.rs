@@ -5,6 +5,7 @@
 mod async_fd;
 mod auth;
 pub mod cli;
+mod clone_exec;
 mod daemon;
 mod foreign;
 mod home;

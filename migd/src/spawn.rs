@@ -1,19 +1,16 @@
-//! Starting a foreign process: fork, drop to the requesting user, set up its environment, exec.
-//!
-//! Everything the child does between fork and exec lives in one `pre_exec` closure that only
-//! makes async-signal-safe system calls on data prepared beforehand.
+//! Starting a foreign process: its standard streams (pipes or a pty), its environment and the
+//! PATH search are prepared here; `clone_exec` starts it as the requesting user.
 
-use std::ffi::{CString, OsStr, OsString};
+use std::ffi::{CString, OsStr};
 use std::io;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use roam_shared::proto::JobSpec;
 
 use crate::async_fd::AsyncStream;
+use crate::clone_exec::{self, ExecError, ExecPlan};
 use crate::pty;
 
 /// Whom the process runs as. `None` in [`spawn`] keeps migd's own identity.
@@ -45,6 +42,9 @@ pub enum SpawnError {
     /// The request has no command.
     #[error("empty command")]
     EmptyCommand,
+    /// An argument, variable or path contains a NUL byte.
+    #[error("an argument, environment variable or path contains a NUL byte")]
+    Invalid,
     /// The working directory does not exist here.
     #[error("{0}: no such directory on this host")]
     CwdMissing(String),
@@ -120,33 +120,49 @@ pub fn spawn(
         (w, Some(AsyncStream::new(r).map_err(io_err)?))
     };
 
-    let mut cmd = Command::new(OsStr::from_bytes(argv0));
-    cmd.args(spec.argv[1..].iter().map(|a| OsStr::from_bytes(a)))
-        .env_clear()
-        .envs(
-            spec.env
-                .iter()
-                .map(|e| (OsStr::from_bytes(&e.name), OsStr::from_bytes(&e.value))),
-        )
-        .envs(
-            extra_env
-                .iter()
-                .map(|(k, v)| (OsString::from(k), OsString::from(v))),
-        )
-        .stdin(Stdio::from(stdin_child))
-        .stdout(Stdio::from(stdout_child))
-        .stderr(Stdio::from(stderr_child));
-    if pty.is_none() {
-        cmd.process_group(0);
+    // Descriptors above 2, so that dup2 onto 0–2 in the child never clobbers a source.
+    let high = |fd: &OwnedFd| -> io::Result<OwnedFd> {
+        Ok(nix::fcntl::fcntl(fd, nix::fcntl::FcntlArg::F_DUPFD_CLOEXEC(3)).map(adopt_fd)?)
+    };
+    let stdio = [
+        high(&stdin_child).map_err(io_err)?,
+        high(&stdout_child).map_err(io_err)?,
+        high(&stderr_child).map_err(io_err)?,
+    ];
+    let cstring = |bytes: &[u8]| CString::new(bytes).map_err(|_| SpawnError::Invalid);
+    let mut envp = spec
+        .env
+        .iter()
+        .map(|e| cstring(&[&e.name[..], b"=", &e.value[..]].concat()))
+        .collect::<Result<Vec<_>, _>>()?;
+    for (k, v) in extra_env {
+        envp.push(cstring(format!("{k}={v}").as_bytes())?);
     }
-    let setup = ChildSetup {
+    let path = spec
+        .env
+        .iter()
+        .find(|e| e.name == b"PATH")
+        .map_or(&b"/usr/local/bin:/usr/bin:/bin"[..], |e| &e.value[..]);
+    let plan = ExecPlan {
+        candidates: candidates(argv0, path)?,
+        argv: spec
+            .argv
+            .iter()
+            .map(|a| cstring(a))
+            .collect::<Result<_, _>>()?,
+        envp,
+        stdio: [
+            stdio[0].as_raw_fd(),
+            stdio[1].as_raw_fd(),
+            stdio[2].as_raw_fd(),
+        ],
         controlling_tty: [stdin_tty, stdout_tty, stderr_tty]
             .iter()
             .position(|&t| t)
             .map(|fd| fd as libc::c_int),
-        cwd: CString::new(spec.cwd.clone())
-            .map_err(|_| SpawnError::CwdMissing(cwd.display().to_string()))?,
+        cwd: cstring(&spec.cwd)?,
         umask: (spec.umask & 0o777) as libc::mode_t,
+        nice: FOREIGN_NICE,
         rlimits: spec
             .rlimits
             .iter()
@@ -165,24 +181,21 @@ pub fn spawn(
             (w.uid, gid, w.gids.clone())
         }),
     };
-    // SAFETY: the closure runs in the forked child before exec and only makes
-    // async-signal-safe system calls on memory that was fully prepared before the fork.
-    unsafe {
-        cmd.pre_exec(move || setup.apply());
-    }
-    let child = cmd.spawn().map_err(|source| match source.raw_os_error() {
-        Some(libc::ENOENT) => SpawnError::NotFound(command.clone()),
-        Some(libc::EACCES | libc::ENOEXEC | libc::EISDIR | libc::ENOTDIR) => {
-            SpawnError::NotExecutable {
-                command: command.clone(),
-                source,
-            }
+    let pid = clone_exec::spawn(&plan).map_err(|e| match e {
+        ExecError::Exec(source) if source.raw_os_error() == Some(libc::ENOENT) => {
+            SpawnError::NotFound(command.clone())
         }
-        _ => io_err(source),
+        ExecError::Exec(source) => SpawnError::NotExecutable {
+            command: command.clone(),
+            source,
+        },
+        ExecError::Setup(source) if source.raw_os_error() == Some(libc::ENOENT) => {
+            SpawnError::CwdMissing(cwd.display().to_string())
+        }
+        ExecError::Setup(source) => io_err(source),
     })?;
-    // The reaper collects the exit with wait4; dropping a std Child neither waits nor kills.
-    let pid = child.id() as i32;
-    drop(cmd);
+    // The child holds its own copies now.
+    drop((stdio, stdin_child, stdout_child, stderr_child));
     let pty = pty
         .map(|(master, _slave)| AsyncStream::new(master))
         .transpose()
@@ -196,56 +209,23 @@ pub fn spawn(
     })
 }
 
-/// What the child does to itself between fork and exec.
-struct ChildSetup {
-    controlling_tty: Option<libc::c_int>,
-    cwd: CString,
-    umask: libc::mode_t,
-    rlimits: Vec<(u32, libc::rlimit)>,
-    identity: Option<(u32, u32, Vec<u32>)>,
+/// The paths to try for `argv0`, as a shell searches `path`.
+fn candidates(argv0: &[u8], path: &[u8]) -> Result<Vec<CString>, SpawnError> {
+    let cstring = |bytes: Vec<u8>| CString::new(bytes).map_err(|_| SpawnError::Invalid);
+    if argv0.contains(&b'/') {
+        return Ok(vec![cstring(argv0.to_vec())?]);
+    }
+    path.split(|&b| b == b':')
+        .map(|dir| {
+            let dir = if dir.is_empty() { &b"."[..] } else { dir };
+            cstring([dir, b"/", argv0].concat())
+        })
+        .collect()
 }
 
-impl ChildSetup {
-    /// Runs in the child: async-signal-safe calls only, no allocation.
-    fn apply(&self) -> io::Result<()> {
-        let check = |ret: libc::c_int| {
-            if ret < 0 {
-                Err(io::Error::last_os_error())
-            } else {
-                Ok(())
-            }
-        };
-        // SAFETY: each call below is an async-signal-safe system call whose pointer arguments
-        // point into `self`, which outlives the call; no memory is allocated.
-        unsafe {
-            if let Some(fd) = self.controlling_tty {
-                check(libc::setsid())?;
-                check(libc::ioctl(fd, libc::TIOCSCTTY, 0))?;
-            }
-            for (resource, limit) in &self.rlimits {
-                if libc::setrlimit(*resource as _, limit) < 0 {
-                    // Without CAP_SYS_RESOURCE a hard limit cannot be raised: keep ours.
-                    let mut current = std::mem::zeroed::<libc::rlimit>();
-                    if libc::getrlimit(*resource as _, &mut current) == 0 {
-                        let clamped = libc::rlimit {
-                            rlim_cur: limit.rlim_cur.min(current.rlim_max),
-                            rlim_max: limit.rlim_max.min(current.rlim_max),
-                        };
-                        libc::setrlimit(*resource as _, &clamped);
-                    }
-                }
-            }
-            libc::umask(self.umask);
-            check(libc::setpriority(libc::PRIO_PROCESS, 0, FOREIGN_NICE))?;
-            if let Some((uid, gid, groups)) = &self.identity {
-                check(libc::setgroups(groups.len(), groups.as_ptr()))?;
-                check(libc::setgid(*gid))?;
-                check(libc::setuid(*uid))?;
-            }
-            check(libc::chdir(self.cwd.as_ptr()))?;
-        }
-        Ok(())
-    }
+fn adopt_fd(raw: std::os::fd::RawFd) -> OwnedFd {
+    // SAFETY: `raw` was just returned by F_DUPFD_CLOEXEC, so it is open and owned by no one else.
+    unsafe { OwnedFd::from_raw_fd(raw) }
 }
 
 fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
