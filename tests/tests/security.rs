@@ -159,10 +159,14 @@ fn garbage_and_oversized_requests_do_not_hurt_migd() {
         ]
         .concat(),
     ];
-    for payload in payloads {
+    for payload in &payloads {
         let mut s = TcpStream::connect(addr).unwrap();
         s.set_write_timeout(Some(Duration::from_secs(2))).unwrap();
-        let _ = s.write_all(&payload);
+        let _ = s.write_all(payload);
+        // The same on the local socket.
+        let mut s = std::os::unix::net::UnixStream::connect(&c.host(1).socket).unwrap();
+        s.set_write_timeout(Some(Duration::from_secs(2))).unwrap();
+        let _ = s.write_all(payload);
     }
     // A valid credential with a 6 MiB stdin message: over the message limit.
     let cred = key(&c).sign(uid(), vec![0], "a", "a.big");
