@@ -1,7 +1,9 @@
-//! One remote job seen from home: send it to the local migd, then relay stdin, signals and
-//! window sizes out and stdout, stderr, stops and the exit status back, until it ends.
+//! One remote job seen from home: hand the local migd the job and our stdout and stderr (it
+//! writes the job's output there), then relay stdin, signals and window sizes out, and mirror
+//! stops and the exit status, until the job ends.
 
-use std::io::{Read, Write};
+use std::io::Read;
+use std::os::fd::AsFd;
 use std::process::ExitCode;
 
 use bytes::Bytes;
@@ -111,16 +113,20 @@ async fn session(cli: &Cli, config: &Config) -> Result<Outcome, MigError> {
     }
 
     let socket = &config.migd.socket;
-    let channel = roam_shared::uds::connect(socket).await.map_err(|e| {
-        let mut cause: &dyn std::error::Error = &e;
-        while let Some(inner) = cause.source() {
-            cause = inner;
-        }
-        MigError::new(
-            format!("cannot reach the local migd at {}", socket.display()),
-            format!("{cause} (is migd running? is [migd] socket right?)"),
-        )
-    })?;
+    // migd writes the job's output straight into our stdout and stderr.
+    let (stdout, stderr) = (std::io::stdout(), std::io::stderr());
+    let channel = roam_shared::uds::connect_with_stdio(socket, stdout.as_fd(), stderr.as_fd())
+        .await
+        .map_err(|e| {
+            let mut cause: &dyn std::error::Error = &e;
+            while let Some(inner) = cause.source() {
+                cause = inner;
+            }
+            MigError::new(
+                format!("cannot reach the local migd at {}", socket.display()),
+                format!("{cause} (is migd running? is [migd] socket right?)"),
+            )
+        })?;
     let (input, input_rx) = mpsc::channel::<JobInput>(32);
     let send = |kind| JobInput { kind: Some(kind) };
     let _ = input
@@ -170,25 +176,10 @@ async fn session(cli: &Cli, config: &Config) -> Result<Outcome, MigError> {
         None
     };
     start_stdin_reader(input.clone());
-    // Writer threads start with the first output: a job without any costs no threads.
-    let mut stdout: Option<Writer> = None;
-    let mut stderr: Option<Writer> = None;
-    let mut pipe_broken = false;
 
     let exit = loop {
         tokio::select! {
             output = outputs.message() => match output.map_err(lost)?.and_then(|o| o.kind) {
-                Some(Out::Stdout(data)) => {
-                    let writer = stdout.get_or_insert_with(|| Writer::start(1));
-                    if !pipe_broken && writer.send(data).await.is_err() {
-                        // Our stdout reader went away: the job gets the SIGPIPE it would get here.
-                        pipe_broken = true;
-                        let _ = input.send(send(In::Signal(libc::SIGPIPE))).await;
-                    }
-                }
-                Some(Out::Stderr(data)) => {
-                    let _ = stderr.get_or_insert_with(|| Writer::start(2)).send(data).await;
-                }
                 Some(Out::Stopped(_)) => {
                     // Mirror the job: stop too, so the shell's job control sees it stopped.
                     if let Some(r) = raw.as_mut() { r.suspend() }
@@ -196,9 +187,10 @@ async fn session(cli: &Cli, config: &Config) -> Result<Outcome, MigError> {
                     unsafe { libc::raise(libc::SIGSTOP) };
                     if let Some(r) = raw.as_mut() { r.resume() }
                 }
-                Some(Out::Continued(_)) | Some(Out::Placed(_)) | None => {}
                 Some(Out::Exit(exit)) => break exit,
                 Some(Out::Failure(f)) => return Err(MigError::from_failure(f)),
+                // Output went straight to our descriptors; nothing else needs an answer.
+                _ => {}
             },
             Some((sig, ())) = signals.next() => {
                 let kind = match sig {
@@ -215,7 +207,6 @@ async fn session(cli: &Cli, config: &Config) -> Result<Outcome, MigError> {
             }
         }
     };
-    stdout.into_iter().chain(stderr).for_each(Writer::finish);
     drop(raw);
     if cli.verbose {
         report_usage(&exit);
@@ -265,40 +256,4 @@ fn start_stdin_reader(input: mpsc::Sender<JobInput>) {
             }
         }
     });
-}
-
-/// Writes one of mig's output streams on its own thread, so a slow reader never stalls signals.
-struct Writer {
-    tx: mpsc::Sender<Bytes>,
-    thread: std::thread::JoinHandle<()>,
-}
-
-impl Writer {
-    fn start(fd: i32) -> Self {
-        let (tx, mut rx) = mpsc::channel::<Bytes>(16);
-        let thread = std::thread::spawn(move || {
-            while let Some(data) = rx.blocking_recv() {
-                let written = if fd == 1 {
-                    let mut out = std::io::stdout().lock();
-                    out.write_all(&data).and_then(|()| out.flush())
-                } else {
-                    std::io::stderr().lock().write_all(&data)
-                };
-                if written.is_err() {
-                    return;
-                }
-            }
-        });
-        Writer { tx, thread }
-    }
-
-    async fn send(&self, data: Bytes) -> Result<(), ()> {
-        self.tx.send(data).await.map_err(|_| ())
-    }
-
-    /// Waits until everything sent has been written.
-    fn finish(self) {
-        drop(self.tx);
-        let _ = self.thread.join();
-    }
 }

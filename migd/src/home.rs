@@ -22,6 +22,7 @@ use tonic::{Code, Request, Streaming};
 
 use crate::daemon::{FRAME, MAX_MESSAGE, Migd, WINDOW};
 use crate::foreign::{OutputTx, failure};
+use crate::home_output::OutputSink;
 use crate::peer::PeerInfo;
 
 /// Runs `start` for `peer`: relays between `inbound`/`out` (the caller) and the chosen host.
@@ -73,7 +74,13 @@ pub async fn run(
                         .join(" "),
                     started_unix_ms: roam_shared::ids::unix_ms_now(),
                 });
-                relay(&host, inbound, out, to_remote, remote).await;
+                let sinks = peer.stdio.as_ref().and_then(|s| {
+                    Some((
+                        OutputSink::new(s.stdout.try_clone().ok()?),
+                        OutputSink::new(s.stderr.try_clone().ok()?),
+                    ))
+                });
+                relay(&host, inbound, out, to_remote, remote, sinks).await;
                 return;
             }
             Err(e) => {
@@ -235,29 +242,48 @@ fn transport_reason(e: &tonic::transport::Error) -> String {
     source.to_string()
 }
 
-/// Copies the caller's input to the host and the host's output to the caller until the job ends
-/// or either side goes away.
+/// Copies the caller's input to the host, and the host's output to the caller's descriptors
+/// (`sinks`, when it passed them) or its stream, until the job ends or either side goes away.
 async fn relay(
     host: &str,
     mut inbound: Streaming<JobInput>,
     out: OutputTx,
     to_remote: mpsc::Sender<JobInput>,
     mut remote: Streaming<JobOutput>,
+    mut sinks: Option<(OutputSink, OutputSink)>,
 ) {
+    let mut stdout_broken = false;
     loop {
         tokio::select! {
             msg = inbound.message() => match msg {
                 Ok(Some(input)) => {
-                    if to_remote.send(input).await.is_err() {
-                        // The host side ended; its final messages are still to be read.
-                    }
+                    // An error means the host side ended; its final messages are still to come.
+                    let _ = to_remote.send(input).await;
                 }
                 // The caller is gone: returning drops the remote stream, which hangs the job up.
                 Ok(None) | Err(_) => return,
             },
             output = remote.message() => match output {
+                Ok(Some(JobOutput { kind: Some(Out::Stdout(data)) })) if sinks.is_some() => {
+                    let (stdout, _) = sinks.as_mut().expect("checked");
+                    if stdout.send(data).await.is_err() && !stdout_broken {
+                        // Nobody reads the job's stdout at home: it gets the SIGPIPE it would
+                        // get here.
+                        stdout_broken = true;
+                        let _ = to_remote.send(JobInput { kind: Some(In::Signal(libc::SIGPIPE)) }).await;
+                    }
+                }
+                Ok(Some(JobOutput { kind: Some(Out::Stderr(data)) })) if sinks.is_some() => {
+                    let (_, stderr) = sinks.as_mut().expect("checked");
+                    let _ = stderr.send(data).await;
+                }
                 Ok(Some(output)) => {
                     let last = matches!(output.kind, Some(Out::Exit(_)) | Some(Out::Failure(_)));
+                    if last && let Some((stdout, stderr)) = sinks.take() {
+                        // All output is written before the caller learns that the job ended.
+                        stdout.finish().await;
+                        stderr.finish().await;
+                    }
                     if out.send(Ok(output)).await.is_err() || last {
                         return;
                     }

@@ -9,6 +9,7 @@ mod clone_exec;
 mod daemon;
 mod foreign;
 mod home;
+mod home_output;
 mod local_api;
 mod peer;
 mod pty;

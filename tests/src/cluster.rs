@@ -71,6 +71,19 @@ const HOST_NAMES: &str = "abcdefghijklmnopqrstuvwxyz";
 impl Cluster {
     /// Starts `options.hosts` migds and waits until each answers on its socket.
     pub fn start(bin: &Binaries, options: ClusterOptions) -> anyhow::Result<Cluster> {
+        // The port is chosen free, but something else may take it before migd binds it.
+        let mut attempt = 0;
+        loop {
+            match Cluster::start_once(bin, options.clone()) {
+                Err(e) if attempt < 3 && format!("{e:#}").contains("cannot listen on") => {
+                    attempt += 1;
+                }
+                result => return result,
+            }
+        }
+    }
+
+    fn start_once(bin: &Binaries, options: ClusterOptions) -> anyhow::Result<Cluster> {
         if options.hosts == 0 || options.hosts > HOST_NAMES.len() {
             bail!("a cluster has 1 to {} hosts", HOST_NAMES.len());
         }
