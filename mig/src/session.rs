@@ -115,6 +115,7 @@ async fn session(cli: &Cli, config: &Config) -> Result<Outcome, MigError> {
     let socket = &config.migd.socket;
     // migd writes the job's output straight into our stdout and stderr.
     let (stdout, stderr) = (std::io::stdout(), std::io::stderr());
+    grow_if_pipe(stdout.as_fd());
     let channel = roam_shared::uds::connect_with_stdio(socket, stdout.as_fd(), stderr.as_fd())
         .await
         .map_err(|e| {
@@ -256,4 +257,16 @@ fn start_stdin_reader(input: mpsc::Sender<JobInput>) {
             }
         }
     });
+}
+
+/// Output arrives in chunks of up to 256 KiB: a 1 MiB pipe takes several without a wake-up each
+/// (a local writer into the same pipe is no worse off). Best effort.
+fn grow_if_pipe(fd: std::os::fd::BorrowedFd<'_>) {
+    use std::os::fd::AsRawFd;
+    let is_pipe =
+        nix::sys::stat::fstat(fd).is_ok_and(|st| st.st_mode & libc::S_IFMT == libc::S_IFIFO);
+    if is_pipe {
+        // SAFETY: F_SETPIPE_SZ takes an integer argument and only resizes this pipe.
+        unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETPIPE_SZ, 1 << 20) };
+    }
 }

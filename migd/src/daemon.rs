@@ -47,8 +47,9 @@ pub struct Migd {
 
 /// Runs the daemon until SIGTERM or SIGINT.
 pub fn run(config: Config, key: ClusterKey) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    // One thread: migd's work is short steps between I/O waits, and cross-thread hand-offs cost
+    // more than they bring (blocking work goes to the blocking pool or its own thread).
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     runtime.block_on(serve(config, key))
