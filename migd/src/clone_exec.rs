@@ -32,6 +32,8 @@ pub struct ExecPlan {
     pub identity: Option<(u32, u32, Vec<u32>)>,
     /// The working directory.
     pub cwd: CString,
+    /// migd's pid: the job is killed when that process dies.
+    pub parent: libc::pid_t,
 }
 
 /// Which step failed in the child, with its errno.
@@ -201,6 +203,11 @@ unsafe fn setup(plan: &ExecPlan) -> Result<(), c_int> {
             raw(libc::syscall(libc::SYS_setuid, *uid))?;
         }
         check(libc::chdir(plan.cwd.as_ptr()))?;
+        // If migd dies, so does the job (set after the credentials change, which clears it).
+        check(libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL))?;
+        if libc::getppid() != plan.parent {
+            return Err(libc::ESRCH);
+        }
     }
     Ok(())
 }

@@ -161,6 +161,7 @@ pub fn spawn(
             .position(|&t| t)
             .map(|fd| fd as libc::c_int),
         cwd: cstring(&spec.cwd)?,
+        parent: std::process::id() as libc::pid_t,
         umask: (spec.umask & 0o777) as libc::mode_t,
         nice: FOREIGN_NICE,
         rlimits: spec
