@@ -89,12 +89,7 @@ pub async fn run(
     };
     let pid = spawned.pid;
     let mut events = migd.reaper.watch(pid);
-    let command = spec
-        .argv
-        .iter()
-        .map(|a| String::from_utf8_lossy(a))
-        .collect::<Vec<_>>()
-        .join(" ");
+    let command = spec.command_line();
     tracing::info!(job = %cred.job_id, home = %cred.home, uid = cred.uid, pid, %command, "started");
     let _entry = migd.tables.add_foreign(ForeignJob {
         job_id: cred.job_id.clone(),

@@ -66,12 +66,7 @@ pub async fn run(
                     home_pid: peer.pid as u32,
                     host: host.clone(),
                     uid: peer.uid,
-                    command: spec
-                        .argv
-                        .iter()
-                        .map(|a| String::from_utf8_lossy(a))
-                        .collect::<Vec<_>>()
-                        .join(" "),
+                    command: spec.command_line(),
                     started_unix_ms: roam_shared::ids::unix_ms_now(),
                 });
                 let sinks = peer.stdio.as_ref().and_then(|s| {
