@@ -172,6 +172,18 @@ fn environment_cwd_and_umask_are_as_at_home() {
 }
 
 #[test]
+fn resource_limits_are_as_at_home() {
+    let c = cluster(2);
+    let out = run(Command::new("sh")
+        .args(["-c", "ulimit -S -n 123; ulimit -S -s 4096; exec \"$@\"", "sh"])
+        .arg(c.mig(0).get_program())
+        .args(["-H", "b", "sh", "-c", "ulimit -S -n; ulimit -S -s"])
+        .env("ROAM_CONFIG", &c.host(0).config));
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(stdout(&out), "123\n4096\n");
+}
+
+#[test]
 fn foreign_processes_run_at_nice_19_in_their_own_process_group() {
     let c = cluster(2);
     // Fields 5 and 19 of /proc/PID/stat: process group and nice value.
