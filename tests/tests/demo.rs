@@ -28,3 +28,52 @@ fn the_demo_runs_jobs_across_three_hosts_and_exits_0() {
         assert!(stdout.contains(line), "missing {line:?} in:\n{stdout}");
     }
 }
+
+#[test]
+fn demo_keep_serves_until_ctrl_c_and_leaves_nothing_behind() {
+    use std::io::{BufRead, BufReader};
+    let bin = Binaries::from_workspace().expect("build the binaries");
+    let mut demo = Command::new(&bin.roam)
+        .args(["demo", "--keep"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(demo.stdout.take().unwrap()).lines();
+    // The line to try by hand: `PATH=DIR:$PATH ROAM_CONFIG=FILE mig -v sh -c '…'`.
+    let hint = lines
+        .by_ref()
+        .map(Result::unwrap)
+        .find(|l| l.trim_start().starts_with("PATH="))
+        .expect("the demo prints how to use its cluster");
+    let mut words = hint.split_whitespace();
+    let dir = words.next().unwrap()["PATH=".len()..].trim_end_matches(":$PATH");
+    let config = &words.next().unwrap()["ROAM_CONFIG=".len()..];
+    let out = Command::new(format!("{dir}/mig"))
+        .args(["-H", "c", "sh", "-c", "echo $ROAM_HOST"])
+        .env("ROAM_CONFIG", config)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "c\n", "{out:?}");
+
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(demo.id() as i32),
+        nix::sys::signal::SIGINT,
+    )
+    .unwrap();
+    assert!(demo.wait().unwrap().success());
+    // Its daemons are gone with it: no process runs with one of its configs any more.
+    let cluster_dir = std::path::Path::new(config).parent().unwrap().to_owned();
+    let leftovers: Vec<_> = std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+        .filter(|c| c.contains(cluster_dir.to_str().unwrap()))
+        .collect();
+    assert!(leftovers.is_empty(), "still running: {leftovers:?}");
+    assert!(
+        !std::path::Path::new(dir).exists(),
+        "its private directory is removed"
+    );
+}

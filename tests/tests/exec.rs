@@ -175,7 +175,11 @@ fn environment_cwd_and_umask_are_as_at_home() {
 fn resource_limits_are_as_at_home() {
     let c = cluster(2);
     let out = run(Command::new("sh")
-        .args(["-c", "ulimit -S -n 123; ulimit -S -s 4096; exec \"$@\"", "sh"])
+        .args([
+            "-c",
+            "ulimit -S -n 123; ulimit -S -s 4096; exec \"$@\"",
+            "sh",
+        ])
         .arg(c.mig(0).get_program())
         .args(["-H", "b", "sh", "-c", "ulimit -S -n; ulimit -S -s"])
         .env("ROAM_CONFIG", &c.host(0).config));
