@@ -4,6 +4,7 @@
 //!
 //! Run: `cargo run --release -p roam-bench [-- --runs 500 --only exec]`.
 
+mod checkpoint;
 mod exec;
 mod stats;
 
@@ -24,15 +25,23 @@ fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     println!("{}", exec::machine_header()?);
     let selected = |name: &str| args.only.as_deref().is_none_or(|o| name.contains(o));
-    let cluster = exec::cluster()?;
-    if selected("exec-latency") {
-        exec::latency(&cluster, args.runs)?;
+    if ["exec-latency", "cpu-overhead", "stdout-throughput"]
+        .iter()
+        .any(|b| selected(b))
+    {
+        let cluster = exec::cluster()?;
+        if selected("exec-latency") {
+            exec::latency(&cluster, args.runs)?;
+        }
+        if selected("cpu-overhead") {
+            exec::cpu_overhead(&cluster)?;
+        }
+        if selected("stdout-throughput") {
+            exec::throughput(&cluster)?;
+        }
     }
-    if selected("cpu-overhead") {
-        exec::cpu_overhead(&cluster)?;
-    }
-    if selected("stdout-throughput") {
-        exec::throughput(&cluster)?;
+    if selected("checkpoint") {
+        checkpoint::run()?;
     }
     Ok(())
 }

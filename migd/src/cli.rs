@@ -30,6 +30,34 @@ pub enum Command {
         /// Where to write the key; an existing file is never overwritten.
         path: PathBuf,
     },
+    /// Say whether process PID can be checkpointed, or every reason it cannot.
+    Check {
+        /// The process.
+        pid: i32,
+    },
+    /// Freeze process PID, write its whole state to IMAGE, and kill it (unless --leave-running).
+    Checkpoint {
+        /// The process (threads included; it must have no children).
+        pid: i32,
+        /// Where to write the image.
+        #[arg(short = 'o', long = "output", value_name = "IMAGE")]
+        image: PathBuf,
+        /// Let the process run on after the image is written
+        #[arg(long)]
+        leave_running: bool,
+    },
+    /// Bring the process in IMAGE back to life; it runs on after this command returns.
+    Restore {
+        /// The image, from `migd checkpoint`.
+        image: PathBuf,
+        /// Give the process this command's stdin, stdout and stderr in place of pipes that led
+        /// outside it
+        #[arg(long)]
+        stdio: bool,
+        /// Give pipes that led outside the process no other end
+        #[arg(long)]
+        orphan_pipes: bool,
+    },
 }
 
 /// migd's entry point.
@@ -51,6 +79,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!("wrote a new cluster key to {}", path.display());
             Ok(())
         }
+        Some(Command::Check { pid }) => crate::by_hand::check(pid),
+        Some(Command::Checkpoint {
+            pid,
+            image,
+            leave_running,
+        }) => crate::by_hand::checkpoint(pid, &image, leave_running),
+        Some(Command::Restore {
+            image,
+            stdio,
+            orphan_pipes,
+        }) => crate::by_hand::restore(&image, stdio, orphan_pipes),
         None => {
             roam_shared::logging::init("info");
             let path = Config::locate(cli.config.as_deref());

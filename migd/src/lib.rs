@@ -1,9 +1,11 @@
 //! migd, Roam's node-local migration mechanism. It starts foreign processes for other hosts
-//! (`remote_api`), is the home of the processes started here (`local_api`, `home`), and keeps the
-//! tables of both (`table`). It never decides *where* or *when* work goes; its callers do.
+//! (`remote_api`), is the home of the processes started here (`local_api`, `home`), keeps the
+//! tables of both (`table`), and checkpoints and restores processes (the `checkpoint` crate;
+//! by hand through `by_hand`). It never decides *where* or *when* work goes; its callers do.
 
 mod async_fd;
 mod auth;
+mod by_hand;
 pub mod cli;
 mod clone_exec;
 mod daemon;

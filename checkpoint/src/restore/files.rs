@@ -1,0 +1,228 @@
+//! File descriptors: opened (or created, for pipes) in the restorer before the new process is
+//! forked, so the new process inherits them at high numbers; then moved into place there with
+//! injected `dup3` and the rest closed with `close_range`.
+
+use std::collections::HashMap;
+use std::ffi::CString;
+use std::fs::File;
+use std::io::Write;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+
+use crate::error::{Error, Result};
+use crate::fd_peek;
+use crate::image::format::{FdImage, FdKind};
+use crate::remote_syscall::Remote;
+
+/// Descriptors ready to be inherited, each at a number above every target number.
+#[derive(Debug)]
+pub struct Prepared {
+    /// `(target fd, descriptor in the restorer, close-on-exec)`.
+    fds: Vec<(i32, OwnedFd, bool)>,
+}
+
+/// Where one inherited descriptor goes in the new process.
+#[derive(Debug, Clone, Copy)]
+pub struct Install {
+    /// Its number in the restored process.
+    target: i32,
+    /// Its number as inherited (the same as in the restorer at fork time).
+    inherited: i32,
+    /// Close-on-exec.
+    cloexec: bool,
+}
+
+impl Prepared {
+    /// What [`install`] needs once the new process holds its copies.
+    pub fn install_plan(&self) -> Vec<Install> {
+        self.fds
+            .iter()
+            .map(|(target, fd, cloexec)| Install {
+                target: *target,
+                inherited: fd.as_raw_fd(),
+                cloexec: *cloexec,
+            })
+            .collect()
+    }
+}
+
+fn cvt(r: libc::c_int, what: impl FnOnce() -> String) -> Result<libc::c_int> {
+    if r < 0 {
+        Err(Error::last_os(what()))
+    } else {
+        Ok(r)
+    }
+}
+
+fn dup_above(fd: &OwnedFd, min: i32) -> Result<OwnedFd> {
+    // SAFETY: F_DUPFD_CLOEXEC takes an int and returns a new descriptor.
+    let r = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_DUPFD_CLOEXEC, min) };
+    let r = cvt(r, || "duplicating a descriptor".into())?;
+    // SAFETY: a fresh descriptor owned by nobody else.
+    Ok(unsafe { OwnedFd::from_raw_fd(r) })
+}
+
+fn open_path(path: &str, flags: u32, pos: u64) -> Result<OwnedFd> {
+    let c = CString::new(path).map_err(|_| Error::BadImage("a path contains a NUL byte".into()))?;
+    let flags = (flags as i32 & !(libc::O_CREAT | libc::O_TRUNC | libc::O_EXCL | libc::O_NOCTTY))
+        | libc::O_CLOEXEC;
+    // SAFETY: `c` is NUL-terminated and lives across the call.
+    let fd = unsafe { libc::open(c.as_ptr(), flags, 0) };
+    let fd = cvt(fd, || format!("cannot reopen {path}"))?;
+    // SAFETY: a fresh descriptor owned by nobody else.
+    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+    if flags & libc::O_PATH == 0 && pos != 0 {
+        // SAFETY: lseek takes integers only.
+        let r = unsafe { libc::lseek(fd.as_raw_fd(), pos as i64, libc::SEEK_SET) };
+        if r < 0 {
+            return Err(Error::last_os(format!("seeking {path} to {pos}")));
+        }
+    }
+    Ok(fd)
+}
+
+fn set_status_flags(fd: &OwnedFd, flags: u32) -> Result<()> {
+    // SAFETY: F_SETFL takes an int.
+    let r = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFL, flags as libc::c_int) };
+    cvt(r, || "setting file status flags".into()).map(drop)
+}
+
+fn new_pipe(data: &[u8], capacity: u32) -> Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [0; 2];
+    // SAFETY: `fds` has room for two descriptors.
+    let r = unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) };
+    cvt(r, || "creating a pipe".into())?;
+    // SAFETY: fresh descriptors owned by nobody else.
+    let (r, w) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    if capacity > 0 {
+        let _ = fd_peek::set_pipe_capacity(&w, capacity.max(data.len() as u32));
+    }
+    if !data.is_empty() {
+        let w2 = w
+            .try_clone()
+            .map_err(|e| Error::os("duplicating a pipe end", e))?;
+        set_status_flags(&w2, libc::O_NONBLOCK as u32)?;
+        File::from(w2)
+            .write_all(data)
+            .map_err(|e| Error::os("refilling a pipe", e))?;
+        set_status_flags(&w, 0)?;
+    }
+    Ok((r, w))
+}
+
+fn open_fifo(path: &str, flags: u32, data: &[u8]) -> Result<OwnedFd> {
+    // Opening one end of a FIFO blocks until the other is open: hold it open read-write
+    // meanwhile (Linux allows that on a FIFO). The unread data goes in through it too; it stays
+    // in the FIFO as long as any end is open.
+    let keep = open_path(path, libc::O_RDWR as u32 | libc::O_NONBLOCK as u32, 0)?;
+    if !data.is_empty() {
+        File::from(
+            keep.try_clone()
+                .map_err(|e| Error::os("duplicating a FIFO", e))?,
+        )
+        .write_all(data)
+        .map_err(|e| Error::os(format!("refilling the FIFO {path}"), e))?;
+    }
+    let fd = open_path(path, flags | libc::O_NONBLOCK as u32, 0)?;
+    drop(keep);
+    Ok(fd)
+}
+
+/// Opens what `fds` describe; `inherit` overrides (and supplies pipes that lead outside the
+/// process).
+pub fn prepare(
+    fds: &[FdImage],
+    inherit: Vec<(i32, OwnedFd)>,
+    orphan_outside_pipes: bool,
+) -> Result<Prepared> {
+    let mut inherit: HashMap<i32, OwnedFd> = inherit.into_iter().collect();
+    let base = fds
+        .iter()
+        .map(|f| f.fd)
+        .chain(inherit.keys().copied())
+        .max()
+        .unwrap_or(0)
+        + 1;
+    let mut descriptions: HashMap<u32, OwnedFd> = HashMap::new();
+    let mut pipes: HashMap<u64, (OwnedFd, OwnedFd)> = HashMap::new();
+    let mut out = Vec::new();
+    for f in fds {
+        if let Some(given) = inherit.remove(&f.fd) {
+            out.push((f.fd, dup_above(&given, base)?, f.cloexec));
+            continue;
+        }
+        if let Some(d) = descriptions.get(&f.description) {
+            out.push((f.fd, dup_above(d, base)?, f.cloexec));
+            continue;
+        }
+        let opened = match &f.kind {
+            FdKind::Path { path, flags, pos } => open_path(path, *flags, *pos)?,
+            FdKind::Pipe {
+                id,
+                fifo,
+                flags,
+                internal,
+                data,
+                capacity,
+            } => {
+                let write = *flags & libc::O_ACCMODE as u32 == libc::O_WRONLY as u32;
+                let fd = if !fifo.is_empty() {
+                    open_fifo(fifo, *flags, data)?
+                } else if *internal {
+                    if !pipes.contains_key(id) {
+                        pipes.insert(*id, new_pipe(data, *capacity)?);
+                    }
+                    let (r, w) = &pipes[id];
+                    (if write { w } else { r })
+                        .try_clone()
+                        .map_err(|e| Error::os("duplicating a pipe end", e))?
+                } else if orphan_outside_pipes {
+                    let (r, w) = new_pipe(&[], 0)?;
+                    if write { w } else { r }
+                } else {
+                    return Err(Error::Restore(format!(
+                        "fd {} is the {} end of a pipe that leads outside the process (pipe:[{id}]); pass the descriptor to use instead with RestoreOptions::inherit_fd, or allow RestoreOptions::orphan_outside_pipes",
+                        f.fd,
+                        if write { "write" } else { "read" }
+                    )));
+                };
+                set_status_flags(&fd, *flags)?;
+                fd
+            }
+        };
+        let high = dup_above(&opened, base)?;
+        descriptions.insert(f.description, opened);
+        out.push((f.fd, high, f.cloexec));
+    }
+    for (fd, given) in inherit {
+        out.push((fd, dup_above(&given, base)?, false));
+    }
+    Ok(Prepared { fds: out })
+}
+
+/// Moves the inherited descriptors to their numbers in the new process and closes every other
+/// descriptor it has.
+pub fn install(remote: &Remote, plan: &[Install]) -> Result<()> {
+    let mut targets: Vec<i32> = Vec::new();
+    for i in plan {
+        let flags = if i.cloexec { libc::O_CLOEXEC as u64 } else { 0 };
+        remote.call(
+            "dup3",
+            libc::SYS_dup3,
+            &[i.inherited as u64, i.target as u64, flags],
+        )?;
+        targets.push(i.target);
+    }
+    targets.sort_unstable();
+    let mut first: u64 = 0;
+    for t in targets
+        .iter()
+        .map(|&t| t as u64)
+        .chain([u64::from(u32::MAX) + 1])
+    {
+        if t > first {
+            remote.call("close_range", libc::SYS_close_range, &[first, t - 1, 0])?;
+        }
+        first = t + 1;
+    }
+    Ok(())
+}
