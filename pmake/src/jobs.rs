@@ -1,0 +1,671 @@
+//! Running recipes: a job per target, one command line at a time, through the
+//! `JobRunner`; job slots and jobserver tokens; errors, `-i`/`-k`, `.DELETE_ON_ERROR`,
+//! fatal signals; and recording that a file was made.
+
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use crate::engine::Make;
+use crate::error::{MakeError, Result};
+use crate::recipe::{CmdLine, signal_name, strip_prefixes};
+use crate::rules::{FileId, Recipe, Rule, State};
+use crate::runner::{CommandSpec, ExitStatus, JobId};
+use crate::scheduler::{NEW_MTIME, Progress};
+use crate::scope::Scope;
+use crate::vars::{Flavor, Origin, Var, VarSet};
+
+/// A recipe being run for a target, one line at a time.
+pub struct Job {
+    pub file: FileId,
+    pub lines: VecDeque<CmdLine>,
+    pub current: Option<(JobId, CmdLine)>,
+    pub token: bool,
+    pub old_mtime: Option<i128>,
+    /// The double-colon rule whose recipe this is.
+    pub dc_rule: Option<usize>,
+    /// Collected output under `-O`.
+    pub capture: Option<crate::outsync::Capture>,
+}
+
+impl Make {
+    /// Waits for any command to end; handles a fatal signal received meanwhile.
+    pub(crate) fn wait_child(&mut self) -> Result<(JobId, ExitStatus)> {
+        match self.runner.wait_any() {
+            Ok(r) => Ok(r),
+            Err(e) => match crate::signals::pending() {
+                Some(sig) => self.die_by_signal(sig),
+                None => Err(io_err(e)),
+            },
+        }
+    }
+
+    /// A fatal signal arrived: wait for the commands, delete their half-made targets,
+    /// and die by the signal.
+    pub(crate) fn die_by_signal(&mut self, sig: i32) -> ! {
+        crate::signals::clear();
+        if sig == libc::SIGTERM {
+            self.runner.signal_all(sig);
+        }
+        let mut ended = Vec::new();
+        while self.runner.running() > 0 {
+            match self.runner.wait_any() {
+                Ok(r) => ended.push(r),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => break,
+            }
+        }
+        let jobs = std::mem::take(&mut self.jobs);
+        for job in jobs {
+            let name = self.db.file(job.file).name.clone();
+            let precious = self.db.is_precious(&name) || self.is_phony(job.file);
+            let now = crate::sys::mtime(&name);
+            if !precious && now.is_some() && now != job.old_mtime {
+                self.error_message(&format!("*** Deleting file '{name}'"));
+                let _ = std::fs::remove_file(&name);
+            }
+            if let Some((jid, line)) = &job.current
+                && let Some((_, st)) = ended.iter().find(|(id, _)| id == jid)
+                && !st.success()
+            {
+                let what = match *st {
+                    ExitStatus::Code(c) => format!("Error {c}"),
+                    ExitStatus::Signal { signal, .. } => signal_name(signal),
+                };
+                let _ = std::io::Write::flush(&mut std::io::stdout());
+                eprintln!("{}: *** [{}: {name}] {what}", self.prog, line.loc);
+            }
+        }
+        crate::signals::die(sig)
+    }
+
+    pub(crate) fn wait_for_job(&mut self) -> Result<()> {
+        if self.want_token
+            && let Some(js) = &self.jobserver
+        {
+            self.want_token = false;
+            // Reap first: the runner's event pipe is drained before it reaps, so a
+            // command ending after this point still wakes the poll below.
+            if let Some((id, st)) = self.runner.try_wait_any().map_err(io_err)? {
+                return self.job_exited(id, st);
+            }
+            js.wait(self.runner.event_fd());
+            if let Some(sig) = crate::signals::pending() {
+                self.die_by_signal(sig);
+            }
+            return Ok(());
+        }
+        let (id, st) = self.wait_child()?;
+        self.job_exited(id, st)
+    }
+
+    pub(crate) fn is_serial(&self) -> bool {
+        self.not_parallel || (self.jobserver.is_none() && self.opts.jobs == Some(1))
+    }
+
+    pub(crate) fn recipe_has_recursive(&self, id: FileId) -> bool {
+        let f = self.db.file(id);
+        f.rules
+            .iter()
+            .chain(f.implicit.iter())
+            .filter_map(|r| r.recipe.as_ref())
+            .any(|r| r.lines.iter().any(|(l, _)| is_recursive_line(l)))
+    }
+
+    /// Takes a job slot (a jobserver token if needed).
+    pub(crate) fn take_slot(&mut self) -> bool {
+        if self.failed && !self.opts.keep_going {
+            return false;
+        }
+        if self.jobs.is_empty() {
+            return true;
+        }
+        if self.not_parallel {
+            return false;
+        }
+        if let Some(limit) = self.opts.load
+            && load_average() >= limit
+        {
+            return false;
+        }
+        if let Some(js) = self.jobserver.as_mut() {
+            if js.try_acquire() {
+                self.next_job_token = true;
+                return true;
+            }
+            self.want_token = true;
+            return false;
+        }
+        match self.opts.jobs {
+            None => true,
+            Some(n) => self.jobs.len() < n,
+        }
+    }
+
+    pub(crate) fn auto_vars(&mut self, id: FileId, rule: &Rule, mtime: Option<i128>) -> VarSet {
+        let f = self.db.file(id);
+        let name = f.name.clone();
+        let mut normal: Vec<String> = Vec::new();
+        let mut order: Vec<String> = Vec::new();
+        let mut newer: Vec<String> = Vec::new();
+        let deps = rule.deps.clone();
+        let stem = rule.stem.clone();
+        for d in &deps {
+            let p = self.db.file(d.file).path().to_string();
+            if d.order_only {
+                if !order.contains(&p) {
+                    order.push(p);
+                }
+            } else {
+                let dm = self.file_mtime(d.file);
+                let df = self.db.file(d.file);
+                if (mtime.is_none()
+                    || df.changed
+                    || dm.unwrap_or(NEW_MTIME) > mtime.unwrap_or(i128::MIN))
+                    && !newer.contains(&p)
+                {
+                    newer.push(p.clone());
+                }
+                normal.push(p);
+            }
+        }
+        let mut dedup: Vec<String> = Vec::new();
+        for n in &normal {
+            if !dedup.contains(n) {
+                dedup.push(n.clone());
+            }
+        }
+        let stem = stem.unwrap_or_else(|| {
+            self.db
+                .suffixes
+                .iter()
+                .find(|s| name.len() > s.len() && name.ends_with(s.as_str()))
+                .map(|s| name[..name.len() - s.len()].to_string())
+                .unwrap_or_default()
+        });
+        let mut vs = VarSet::default();
+        let mut set =
+            |n: &str, v: String| vs.insert(n, Var::new(v, Flavor::Simple, Origin::Automatic));
+        set("@", name);
+        set("<", normal.first().cloned().unwrap_or_default());
+        set("^", dedup.join(" "));
+        set("+", normal.join(" "));
+        set("|", order.join(" "));
+        set("?", newer.join(" "));
+        set("*", stem);
+        set("%", String::new());
+        vs
+    }
+
+    /// The rules whose recipes run to remake a file, with their prerequisites.
+    pub(crate) fn rules_to_run(&mut self, id: FileId, mtime: Option<i128>) -> Vec<Rule> {
+        let f = self.db.file(id);
+        if f.double_colon {
+            let rules = f.rules.clone();
+            let mut out = Vec::new();
+            for r in rules {
+                if r.recipe.is_none() {
+                    continue;
+                }
+                let run = mtime.is_none()
+                    || r.deps.is_empty()
+                    || self.opts.always_make
+                    || r.deps.iter().any(|d| {
+                        !d.order_only && {
+                            let dm = self.file_mtime(d.file);
+                            self.db.file(d.file).changed
+                                || dm.unwrap_or(NEW_MTIME) > mtime.unwrap_or(i128::MIN)
+                        }
+                    });
+                if run {
+                    out.push(r);
+                }
+            }
+            return out;
+        }
+        let explicit = f.rules.first().cloned().unwrap_or_default();
+        let mut rule = match (&explicit.recipe, &f.implicit) {
+            (Some(_), _) => explicit.clone(),
+            (None, Some(imp)) => {
+                let mut r = imp.clone();
+                r.deps.extend(explicit.deps.iter().cloned());
+                r
+            }
+            (None, None) => explicit.clone(),
+        };
+        if explicit.recipe.is_some()
+            && let Some(imp) = &f.implicit
+        {
+            let mut d = imp.deps.clone();
+            d.extend(rule.deps);
+            rule.deps = d;
+        }
+        vec![rule]
+    }
+
+    /// Starts the recipe of a file (of its double-colon rule `dc_rule` if given).
+    pub(crate) fn start_job(
+        &mut self,
+        id: FileId,
+        mtime: Option<i128>,
+        dc_rule: Option<usize>,
+    ) -> Result<Progress> {
+        let rules = match dc_rule {
+            Some(i) => vec![self.db.file(id).rules[i].clone()],
+            None => self.rules_to_run(id, mtime),
+        };
+        let name = self.db.file(id).name.clone();
+        let silent_target = self.db.is_in_special(".SILENT", &name, true);
+        let ignore_target = self.db.is_in_special(".IGNORE", &name, true);
+        let oneshell = self
+            .db
+            .lookup(".ONESHELL")
+            .is_some_and(|i| self.db.file(i).is_target);
+        let level = self.db.file(id).level;
+        let mut lines = VecDeque::new();
+        for rule in &rules {
+            let Some(recipe) = rule.recipe.clone() else {
+                continue;
+            };
+            let vs = self.auto_vars(id, rule, mtime);
+            if self.opts.trace {
+                let loc = recipe.loc.to_string();
+                let newer = vs.get("?").map(|v| v.value.clone()).unwrap_or_default();
+                let why = if newer.is_empty() && mtime.is_none() {
+                    format!("target '{name}' does not exist")
+                } else {
+                    format!("update target '{name}' due to: {newer}")
+                };
+                println!("{loc}: {why}");
+            }
+            let base = self.db.file(id).scope.clone();
+            let saved = self.scope.replace(Scope::push(vs, level, base));
+            let r = self.expand_recipe(&recipe, oneshell, silent_target, ignore_target);
+            self.scope = saved;
+            lines.extend(r?);
+        }
+        self.commands_started += 1;
+        self.made_progress = true;
+        let token = std::mem::take(&mut self.next_job_token);
+        if self.opts.touch {
+            let recursive: Vec<CmdLine> = lines.iter().filter(|l| l.recursive).cloned().collect();
+            if recursive.is_empty() {
+                if !self.opts.silent && !silent_target {
+                    println!("touch {name}");
+                }
+                if !self.is_phony(id)
+                    && let Err(e) = crate::sys::touch(&name)
+                {
+                    self.error_message(&format!("touch: {name}: {}", crate::sys::strerror(&e)));
+                }
+                if token && let Some(js) = self.jobserver.as_mut() {
+                    js.release();
+                }
+                self.finish_file(id, true, mtime, dc_rule);
+                return Ok(Progress::Done(true));
+            }
+            lines = recursive.into();
+        }
+        for g in self.group_of(id) {
+            self.db.file_mut(g).state = State::Running;
+        }
+        self.jobs.push(Job {
+            file: id,
+            lines,
+            current: None,
+            token,
+            old_mtime: mtime,
+            dc_rule,
+            capture: match self.opts.output_sync.as_deref() {
+                Some("line" | "target" | "recurse") => crate::outsync::Capture::new().ok(),
+                _ => None,
+            },
+        });
+        let idx = self.jobs.len() - 1;
+        self.advance(idx)
+    }
+
+    pub(crate) fn expand_recipe(
+        &mut self,
+        recipe: &Rc<Recipe>,
+        oneshell: bool,
+        silent_t: bool,
+        ignore_t: bool,
+    ) -> Result<Vec<CmdLine>> {
+        let mut out = Vec::new();
+        if oneshell {
+            let mut texts = Vec::new();
+            let mut flags = (false, false, false);
+            let mut rec = false;
+            for (i, (line, loc)) in recipe.lines.iter().enumerate() {
+                self.cur_loc = Some(loc.clone());
+                rec |= is_recursive_line(line);
+                let e = self.expand(line)?;
+                let (t, s, ig, f) = strip_prefixes(&e);
+                if i == 0 {
+                    flags = (s, ig, f);
+                }
+                texts.push(t.to_string());
+            }
+            let loc = recipe
+                .lines
+                .first()
+                .map(|l| l.1.clone())
+                .unwrap_or_else(|| recipe.loc.clone());
+            out.push(CmdLine {
+                text: texts.join("\n"),
+                silent: flags.0 || silent_t || self.opts.silent,
+                ignore: flags.1 || ignore_t || self.opts.ignore_errors,
+                recursive: flags.2 || rec,
+                loc,
+            });
+            return Ok(out);
+        }
+        for (line, loc) in &recipe.lines {
+            self.cur_loc = Some(loc.clone());
+            let rec = is_recursive_line(line);
+            let (_, s0, i0, f0) = strip_prefixes(line);
+            let e = self.expand(line)?;
+            for piece in split_unescaped_newlines(&e) {
+                let (t, s, ig, f) = strip_prefixes(&piece);
+                out.push(CmdLine {
+                    text: t.to_string(),
+                    silent: s || s0 || silent_t || self.opts.silent,
+                    ignore: ig || i0 || ignore_t || self.opts.ignore_errors,
+                    recursive: f || f0 || rec,
+                    // GNU make numbers commands from the recipe's first line,
+                    // whatever continuation lines lie between them.
+                    loc: crate::error::Loc {
+                        file: recipe.loc.file.clone(),
+                        line: recipe.loc.line + out.len(),
+                    },
+                });
+            }
+        }
+        self.cur_loc = None;
+        Ok(out)
+    }
+
+    /// Runs the next lines of job `idx` until one is started or the job ends.
+    pub(crate) fn advance(&mut self, idx: usize) -> Result<Progress> {
+        loop {
+            let Some(line) = self.jobs[idx].lines.pop_front() else {
+                let job = self.jobs.remove(idx);
+                self.end_job(job, true);
+                return Ok(Progress::Done(true));
+            };
+            if line.text.trim().is_empty() {
+                continue;
+            }
+            let skip = (self.opts.dry_run || self.opts.question) && !line.recursive;
+            if !line.silent || self.opts.dry_run || self.opts.trace {
+                use std::io::Write;
+                match self.jobs[idx].capture.as_mut() {
+                    Some(c) if !line.recursive => {
+                        let _ = writeln!(c.out, "{}", line.text);
+                    }
+                    _ => {
+                        let mut o = std::io::stdout().lock();
+                        let _ = writeln!(o, "{}", line.text);
+                        let _ = o.flush();
+                    }
+                }
+            }
+            if skip {
+                continue;
+            }
+            let argv = self.command_argv(&line.text)?;
+            if argv.is_empty() {
+                continue;
+            }
+            let file = self.jobs[idx].file;
+            let saved = std::mem::replace(&mut self.scope, self.db.file(file).scope.clone());
+            let env = self.recipe_env();
+            self.scope = saved;
+            let inherit = match (&self.jobserver, line.recursive) {
+                (Some(js), true) => js.inherit.clone(),
+                _ => Vec::new(),
+            };
+            let spec = CommandSpec {
+                argv: argv.clone(),
+                env: env?,
+                cwd: None,
+                inherit_fds: inherit,
+                output: match &self.jobs[idx].capture {
+                    Some(c) if !line.recursive => Some((
+                        c.out.try_clone().map_err(io_err)?,
+                        c.err.try_clone().map_err(io_err)?,
+                    )),
+                    _ => None,
+                },
+            };
+            match self.runner.spawn(&spec) {
+                Ok(jid) => {
+                    self.jobs[idx].current = Some((jid, line.clone()));
+                    if !self.is_serial() {
+                        return Ok(Progress::Pending);
+                    }
+                    // Like GNU make with -j1: wait for each command before going on.
+                    let st = loop {
+                        let (id, st) = self.wait_child()?;
+                        if id == jid {
+                            break st;
+                        }
+                        self.job_exited(id, st)?;
+                    };
+                    self.jobs[idx].current = None;
+                    self.sync_line(idx);
+                    if !st.success() && !self.line_failed(idx, &line, st) {
+                        let ok = self.db.file(file).state == State::Done { ok: true };
+                        return Ok(Progress::Done(ok));
+                    }
+                }
+                Err(e) => {
+                    self.error_message(&format!("{}: {}", argv[0], crate::sys::strerror(&e)));
+                    if self.line_failed(idx, &line, ExitStatus::Code(127)) {
+                        continue;
+                    }
+                    return Ok(Progress::Done(false));
+                }
+            }
+        }
+    }
+
+    /// Reports a failed line. Returns true if the job goes on (the error is ignored).
+    pub(crate) fn line_failed(&mut self, idx: usize, line: &CmdLine, st: ExitStatus) -> bool {
+        // Under -q a sub-make answering "out of date" is an answer, not an error.
+        if self.opts.question && line.recursive && st == ExitStatus::Code(1) {
+            self.question_failed = true;
+            let job = self.jobs.remove(idx);
+            self.end_job(job, true);
+            return false;
+        }
+        let name = self.db.file(self.jobs[idx].file).name.clone();
+        let what = match st {
+            ExitStatus::Code(c) => format!("Error {c}"),
+            ExitStatus::Signal { signal, core } => {
+                let mut s = signal_name(signal);
+                if core {
+                    s.push_str(" (core dumped)");
+                }
+                s
+            }
+        };
+        if let Some(c) = self.jobs[idx].capture.as_mut() {
+            c.flush();
+        }
+        let _ = std::io::Write::flush(&mut std::io::stdout());
+        let loc = if &*line.loc.file == "<builtin>" {
+            "<builtin>".to_string()
+        } else {
+            line.loc.to_string()
+        };
+        if line.ignore && matches!(st, ExitStatus::Code(_)) {
+            eprintln!("{}: [{loc}: {name}] {what} (ignored)", self.prog);
+            return true;
+        }
+        let msg = format!("{}: *** [{loc}: {name}] {what}", self.prog);
+        match self.defer_errors.as_mut() {
+            Some(d) => d.push((name, msg)),
+            None => eprintln!("{msg}"),
+        }
+        let job = self.jobs.remove(idx);
+        self.end_job(job, false);
+        false
+    }
+
+    /// `-Oline`: output of a finished line goes out at once.
+    pub(crate) fn sync_line(&mut self, idx: usize) {
+        if self.opts.output_sync.as_deref() == Some("line")
+            && let Some(c) = self.jobs[idx].capture.as_mut()
+        {
+            c.flush();
+        }
+    }
+
+    pub(crate) fn job_exited(&mut self, jid: JobId, st: ExitStatus) -> Result<()> {
+        let Some(idx) = self
+            .jobs
+            .iter()
+            .position(|j| j.current.as_ref().is_some_and(|c| c.0 == jid))
+        else {
+            return Ok(());
+        };
+        let (_, line) = self.jobs[idx].current.take().expect("current line");
+        self.sync_line(idx);
+        if !st.success() && !self.line_failed(idx, &line, st) {
+            return Ok(());
+        }
+        self.advance(idx)?;
+        Ok(())
+    }
+
+    pub(crate) fn end_job(&mut self, mut job: Job, ok: bool) {
+        if let Some(c) = job.capture.as_mut() {
+            c.flush();
+        }
+        if job.token
+            && let Some(js) = self.jobserver.as_mut()
+        {
+            js.release();
+        }
+        if !ok {
+            self.db.file_mut(job.file).recipe_failed = true;
+            let name = self.db.file(job.file).name.clone();
+            let delete_on_error = self
+                .db
+                .lookup(".DELETE_ON_ERROR")
+                .is_some_and(|i| self.db.file(i).is_target);
+            let precious = self.db.is_precious(&name) || self.is_phony(job.file);
+            if delete_on_error && !precious {
+                let now = crate::sys::mtime(&name);
+                if now.is_some() && now != job.old_mtime {
+                    self.error_message(&format!("*** Deleting file '{name}'"));
+                    let _ = std::fs::remove_file(&name);
+                }
+            }
+            if !self.failed && !self.opts.keep_going && !self.jobs.is_empty() {
+                self.error_message("*** Waiting for unfinished jobs....");
+            }
+            self.failed = true;
+        }
+        self.finish_file(job.file, ok, job.old_mtime, job.dc_rule);
+    }
+
+    /// Marks a file (and the other targets of its group) as made.
+    pub(crate) fn group_of(&self, id: FileId) -> Vec<FileId> {
+        let mut group = vec![id];
+        let f = self.db.file(id);
+        for r in f.rules.iter().chain(f.implicit.iter()) {
+            if let Some(g) = &r.group {
+                for &m in g.iter() {
+                    if !group.contains(&m) {
+                        group.push(m);
+                    }
+                }
+            }
+        }
+        group
+    }
+
+    pub(crate) fn finish_file(
+        &mut self,
+        id: FileId,
+        ok: bool,
+        old: Option<i128>,
+        dc_rule: Option<usize>,
+    ) {
+        let group = self.group_of(id);
+        let pretend = self.opts.dry_run || self.opts.question;
+        if ok
+            && let Some(i) = dc_rule
+            && i + 1 < self.db.file(id).rules.len()
+        {
+            // More double-colon rules to consider: back to making prerequisites.
+            let now = crate::sys::mtime(&self.db.file(id).name);
+            let f = self.db.file_mut(id);
+            f.dc_next = i + 1;
+            f.state = State::Deps;
+            f.remade = true;
+            f.changed = true;
+            f.mtime = Some(if pretend { Some(NEW_MTIME) } else { now });
+            return;
+        }
+        for g in group {
+            let phony = self.is_phony(g);
+            let name = self.db.file(g).name.clone();
+            let now = if phony {
+                None
+            } else {
+                crate::sys::mtime(&name)
+            };
+            let f = self.db.file_mut(g);
+            f.state = State::Done { ok };
+            f.remade = true;
+            f.vpath = None;
+            f.changed = pretend || phony || now.is_none() || now != old || g != id;
+            f.mtime = Some(if pretend { Some(NEW_MTIME) } else { now });
+            let intermediate = f.intermediate;
+            if (intermediate || self.db.is_in_special(".INTERMEDIATE", &name, false))
+                && ok
+                && (now.is_some() || pretend)
+                && !self.intermediates.contains(&name)
+            {
+                self.intermediates.push(name);
+            }
+        }
+    }
+}
+
+/// The one-minute load average (`-l`).
+fn load_average() -> f64 {
+    let mut l = [0f64; 3];
+    // SAFETY: getloadavg writes at most 3 doubles into the valid array.
+    let n = unsafe { libc::getloadavg(l.as_mut_ptr(), 3) };
+    if n >= 1 { l[0] } else { 0.0 }
+}
+
+fn io_err(e: std::io::Error) -> MakeError {
+    MakeError::fatal(None, format!("wait: {}", crate::sys::strerror(&e)))
+}
+
+fn is_recursive_line(raw: &str) -> bool {
+    raw.contains("$(MAKE)") || raw.contains("${MAKE}") || strip_prefixes(raw).3
+}
+
+/// Splits expanded recipe text at newlines not preceded by a backslash.
+fn split_unescaped_newlines(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut prev_bs = false;
+    for c in s.chars() {
+        if c == '\n' && !prev_bs {
+            out.push(std::mem::take(&mut cur));
+            prev_bs = false;
+            continue;
+        }
+        prev_bs = c == '\\' && !prev_bs;
+        cur.push(c);
+    }
+    out.push(cur);
+    out
+}

@@ -1,0 +1,2 @@
+# args: -C nosuchdir
+all:

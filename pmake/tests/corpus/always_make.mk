@@ -1,0 +1,4 @@
+# args: -B
+# files: in@1 out@10
+out: in
+	@echo remade

@@ -1,0 +1,4 @@
+# args: X=cmd
+X += file
+all:
+	@echo $(X)

@@ -1,0 +1,3 @@
+X += a
+all:
+	@echo '$(X)' $(flavor X)

@@ -1,0 +1,3 @@
+all: foo.o
+foo.o:
+	@echo stem=$*

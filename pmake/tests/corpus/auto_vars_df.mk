@@ -1,0 +1,4 @@
+all: dir/sub/file.c
+	@echo $(@D) $(@F) $(<D) $(<F) $(^D)
+dir/sub/file.c:
+	@:

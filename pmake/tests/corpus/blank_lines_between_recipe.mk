@@ -1,0 +1,6 @@
+all:
+	@echo a
+
+	@echo b
+# comment
+	@echo c

@@ -1,0 +1,3 @@
+X = abc
+all:
+	@echo ${subst b,B,$(X)}

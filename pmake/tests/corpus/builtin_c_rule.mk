@@ -1,0 +1,3 @@
+# args: -n
+# files: hello.c@1
+all: hello.o

@@ -1,0 +1,3 @@
+# args: -n
+# files: prog.c@1
+all: prog

@@ -1,0 +1,3 @@
+# args: -r
+# files: hello.c@1
+all: hello.o

@@ -1,0 +1,2 @@
+all:
+	@echo $(call subst,a,b,aaa)

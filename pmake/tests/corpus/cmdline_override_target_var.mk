@@ -1,0 +1,4 @@
+# args: X=cmd
+all: X = tgt
+all:
+	@echo $(X)

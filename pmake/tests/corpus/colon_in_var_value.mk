@@ -1,0 +1,3 @@
+X = a:b
+all:
+	@echo $(X)

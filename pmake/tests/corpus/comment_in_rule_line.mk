@@ -1,0 +1,4 @@
+all: a # not a prereq
+	@echo done
+a:
+	@echo a

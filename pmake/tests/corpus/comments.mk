@@ -1,0 +1,4 @@
+# comment
+X = a # trailing
+all: # comment
+	@echo '$(X)' # in recipe goes to shell

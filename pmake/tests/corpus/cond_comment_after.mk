@@ -1,0 +1,7 @@
+ifdef X # comment
+R = 1
+else # c
+R = 2
+endif # c
+all:
+	@echo $(R)

@@ -1,0 +1,8 @@
+A = x
+ifeq ($(A),x)
+R = yes
+else
+R = no
+endif
+all:
+	@echo $(R)

@@ -1,0 +1,5 @@
+ifneq "a" 'b'
+R = diff
+endif
+all:
+	@echo $(R)

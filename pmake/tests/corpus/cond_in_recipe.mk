@@ -1,0 +1,8 @@
+all:
+	@echo a
+ifdef X
+	@echo x
+else
+	@echo notx
+endif
+	@echo b

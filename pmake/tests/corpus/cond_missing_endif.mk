@@ -1,0 +1,3 @@
+ifdef A
+all:
+	@echo x

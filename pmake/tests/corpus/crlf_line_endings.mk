@@ -1,0 +1,4 @@
+X = val
+all:
+	@echo [$(X)] \
+	more

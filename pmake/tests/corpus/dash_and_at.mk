@@ -1,0 +1,4 @@
+all:
+	@-false
+	-@false
+	@echo end

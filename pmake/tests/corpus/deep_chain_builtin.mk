@@ -1,0 +1,3 @@
+# args: -n
+# files: p.y@1
+all: p.o

@@ -1,0 +1,3 @@
+.DEFAULT:
+	@echo default for $@
+all: x y

@@ -1,0 +1,8 @@
+define X
+a
+endef
+define X +=
+b
+endef
+all:
+	@echo $(X)

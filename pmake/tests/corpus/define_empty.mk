@@ -1,0 +1,4 @@
+define E
+endef
+all:
+	@echo [$(E)]

@@ -1,0 +1,8 @@
+define OUTER
+define INNER
+x
+endef
+endef
+$(eval $(OUTER))
+all:
+	@echo $(INNER)

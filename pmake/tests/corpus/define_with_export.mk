@@ -1,0 +1,5 @@
+export define MSG
+hello world
+endef
+all:
+	@echo "$$MSG"

@@ -1,0 +1,3 @@
+.DELETE_ON_ERROR:
+out:
+	echo partial > $@; exit 1

@@ -1,0 +1,4 @@
+# files: sub/x
+# args: -C sub -f ../Makefile
+all:
+	@ls

@@ -1,0 +1,2 @@
+all:
+	@for i in 1 2; do echo $$i; done

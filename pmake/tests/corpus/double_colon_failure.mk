@@ -1,0 +1,4 @@
+all:: 
+	@false
+all::
+	@echo second

@@ -1,0 +1,4 @@
+# args: -n
+all:
+	echo hi > f
+	@echo silent

@@ -1,0 +1,4 @@
+# args: -n
+all:
+	@+echo forced
+	@echo not run

@@ -1,0 +1,5 @@
+# args: -n
+all:
+	$(MAKE) sub
+sub:
+	echo sub-recipe

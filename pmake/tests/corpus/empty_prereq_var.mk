@@ -1,0 +1,3 @@
+EMPTY =
+all: $(EMPTY)
+	@echo ok

@@ -1,0 +1,4 @@
+all:
+	@echo a
+	
+	@echo b

@@ -1,0 +1,3 @@
+# env: MAKELEVEL=3
+all:
+	@echo $(MAKELEVEL)

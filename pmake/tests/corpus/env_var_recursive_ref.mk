@@ -1,0 +1,4 @@
+# env: E=$(X)
+X = expanded
+all:
+	@echo $(E)

@@ -1,0 +1,2 @@
+endef
+all:

@@ -1,0 +1,5 @@
+define X
+foo bar
+endef
+$(eval $(X))
+all:

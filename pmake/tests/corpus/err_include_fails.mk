@@ -1,0 +1,5 @@
+include gen.mk
+all:
+	@echo all
+gen.mk:
+	@exit 1

@@ -1,0 +1,2 @@
+all:
+	@echo $(patsubst a,b)

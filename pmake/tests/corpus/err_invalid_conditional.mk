@@ -1,0 +1,3 @@
+ifeq a b
+endif
+all:

@@ -1,0 +1,5 @@
+# args: -k bad good
+bad:
+	@false
+good:
+	@echo good

@@ -1,0 +1,6 @@
+# args: -k
+all: a c
+a: b
+	@echo a
+c:
+	@echo c

@@ -1,0 +1,3 @@
+define X
+foo
+all:

@@ -1,0 +1,3 @@
+all: X = $(X) more
+all:
+	@echo $(X)

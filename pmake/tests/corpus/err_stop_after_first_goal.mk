@@ -1,0 +1,5 @@
+# args: bad good
+bad:
+	@false
+good:
+	@echo good

@@ -1,0 +1,2 @@
+all:
+	@echo $(wordlist 0,2,a b c)

@@ -1,0 +1,4 @@
+all: a
+	@echo all
+a:
+	@false

@@ -1,0 +1,3 @@
+all:
+	-@exit 1
+	@echo after

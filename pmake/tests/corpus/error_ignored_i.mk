@@ -1,0 +1,4 @@
+# args: -i
+all:
+	@exit 1
+	@echo after

@@ -1,0 +1,6 @@
+# args: -k
+all: a b
+a:
+	@exit 1
+b:
+	@echo b

@@ -1,0 +1,5 @@
+all: a b
+a:
+	@exit 1
+b:
+	@echo b

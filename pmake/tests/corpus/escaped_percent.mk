@@ -1,0 +1,2 @@
+all:
+	@echo $(patsubst a\%%,x%,a%1 a%2)

@@ -1,0 +1,2 @@
+$(eval t: ; @echo from eval)
+all: t

@@ -1,0 +1,2 @@
+all:
+	nosuchcommand_xyz arg

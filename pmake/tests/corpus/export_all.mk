@@ -1,0 +1,4 @@
+export
+FOO = bar
+all:
+	@echo [$$FOO]

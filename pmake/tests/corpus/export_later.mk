@@ -1,0 +1,4 @@
+FOO = bar
+export FOO
+all:
+	@echo [$$FOO]

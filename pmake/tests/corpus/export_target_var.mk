@@ -1,0 +1,3 @@
+all: export TV = tv
+all:
+	@echo [$$TV]

@@ -1,0 +1,4 @@
+export A = 1
+all: unexport A = 1
+all:
+	@echo [$$A]

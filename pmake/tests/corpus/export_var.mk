@@ -1,0 +1,4 @@
+export FOO = bar
+BAZ = no
+all:
+	@echo [$$FOO] [$$BAZ]

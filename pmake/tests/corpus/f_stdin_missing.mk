@@ -1,0 +1,1 @@
+# args: -f missing.mk all

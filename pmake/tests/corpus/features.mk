@@ -1,0 +1,2 @@
+all:
+	@echo $(filter else-if grouped-target,$(.FEATURES))

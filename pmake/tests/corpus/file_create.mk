@@ -1,0 +1,2 @@
+out.txt:
+	echo made > out.txt

@@ -1,0 +1,4 @@
+# files: out@10
+out: FORCE
+	@echo forced
+FORCE:

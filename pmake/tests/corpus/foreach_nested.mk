@@ -1,0 +1,2 @@
+all:
+	@echo $(foreach a,1 2,$(foreach b,x y,$(a)$(b)))

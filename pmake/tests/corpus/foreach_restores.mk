@@ -1,0 +1,3 @@
+x = outer
+all:
+	@echo $(foreach x,1 2,$(x)) $(x)

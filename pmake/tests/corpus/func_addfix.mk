@@ -1,0 +1,2 @@
+all:
+	@echo $(addsuffix .c,foo bar) $(addprefix src/,foo bar)

@@ -1,0 +1,3 @@
+reverse = $(2) $(1)
+all:
+	@echo $(call reverse,a,b)

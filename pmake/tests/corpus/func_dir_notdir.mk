@@ -1,0 +1,2 @@
+all:
+	@echo $(dir src/foo.c hacks) $(notdir src/foo.c hacks)

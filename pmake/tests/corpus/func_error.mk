@@ -1,0 +1,4 @@
+ifdef X
+endif
+$(error something bad)
+all:

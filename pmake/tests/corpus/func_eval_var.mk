@@ -1,0 +1,3 @@
+$(eval A = 5)
+all:
+	@echo $(A)

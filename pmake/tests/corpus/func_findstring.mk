@@ -1,0 +1,2 @@
+all:
+	@echo [$(findstring a,a b c)] [$(findstring a,b c)]

@@ -1,0 +1,3 @@
+dirs := a b c
+all:
+	@echo $(foreach d,$(dirs),$(d)/x)

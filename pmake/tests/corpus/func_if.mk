@@ -1,0 +1,2 @@
+all:
+	@echo $(if x,yes,no) $(if ,yes,no) [$(if ,yes)]

@@ -1,0 +1,3 @@
+$(info hello info)
+all:
+	@echo done

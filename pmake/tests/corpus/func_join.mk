@@ -1,0 +1,2 @@
+all:
+	@echo $(join a b,.c .o .x)

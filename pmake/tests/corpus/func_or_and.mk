@@ -1,0 +1,2 @@
+all:
+	@echo [$(or ,,b,c)] [$(and a,b,c)] [$(and a,,c)]

@@ -1,0 +1,2 @@
+all:
+	@echo $(patsubst %.c,%.o,x.c.c bar.c baz.h)

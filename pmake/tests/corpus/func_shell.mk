@@ -1,0 +1,3 @@
+X := $(shell echo a; echo b)
+all:
+	@echo '$(X)' $(.SHELLSTATUS)

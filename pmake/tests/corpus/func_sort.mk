@@ -1,0 +1,2 @@
+all:
+	@echo $(sort foo bar lose foo bar)

@@ -1,0 +1,2 @@
+all:
+	@echo $(subst ee,EE,feet on the street)

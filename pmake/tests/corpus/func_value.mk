@@ -1,0 +1,3 @@
+FOO = $PATH
+all:
+	@echo '$(value FOO)'

@@ -1,0 +1,3 @@
+$(warning careful)
+all:
+	@echo done

@@ -1,0 +1,2 @@
+all:
+	@echo $(word x, foo bar)

@@ -1,0 +1,2 @@
+all:
+	@echo $(word 0, foo bar)

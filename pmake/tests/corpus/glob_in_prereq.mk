@@ -1,0 +1,3 @@
+# files: a.h@1 b.h@1
+all: *.h
+	@echo $^

@@ -1,0 +1,5 @@
+# args: second
+first:
+	@echo first
+second:
+	@echo second

@@ -1,0 +1,4 @@
+all: a b
+a b &:
+	@echo making both
+	touch a b

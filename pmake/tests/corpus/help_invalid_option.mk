@@ -1,0 +1,2 @@
+# args: --no-such-option
+all:

@@ -1,0 +1,2 @@
+all:
+	@echo $(if ,$(error no),fine)

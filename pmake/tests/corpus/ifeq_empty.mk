@@ -1,0 +1,5 @@
+ifeq ($(UNDEF),)
+R = empty
+endif
+all:
+	@echo $(R)

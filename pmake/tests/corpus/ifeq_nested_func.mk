@@ -1,0 +1,5 @@
+ifeq ($(strip $(filter b,a b c)),b)
+R = ok
+endif
+all:
+	@echo $(R)

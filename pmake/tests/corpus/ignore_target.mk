@@ -1,0 +1,4 @@
+.IGNORE: all
+all:
+	@exit 1
+	@echo after

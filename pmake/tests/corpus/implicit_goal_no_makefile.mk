@@ -1,0 +1,2 @@
+# args: -f /dev/null hello
+# files: hello.c@1

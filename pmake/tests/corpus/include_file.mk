@@ -1,0 +1,4 @@
+# files: inc.mk
+include inc.mk
+all:
+	@echo $(MAKEFILE_LIST)

@@ -1,0 +1,3 @@
+include nofile.mk
+all:
+	@echo all

@@ -1,0 +1,4 @@
+-include nofile.mk
+sinclude other.mk
+all:
+	@echo all

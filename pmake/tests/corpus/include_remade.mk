@@ -1,0 +1,5 @@
+include gen.mk
+all:
+	@echo X=$(X)
+gen.mk:
+	@echo 'X = generated' > $@

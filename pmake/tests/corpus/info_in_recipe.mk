@@ -1,0 +1,4 @@
+all:
+	@echo before
+	$(info expanded first)
+	@echo after

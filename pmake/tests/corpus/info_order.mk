@@ -1,0 +1,5 @@
+$(info one)
+X := $(info two)
+all:
+	@echo three
+$(info four)

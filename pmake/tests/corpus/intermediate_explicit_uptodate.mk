@@ -1,0 +1,7 @@
+# files: a.x@1 a.z@10
+.INTERMEDIATE: a.y
+all: a.z
+a.y: a.x
+	cp $< $@
+a.z: a.y
+	cp $< $@

@@ -1,0 +1,7 @@
+# args: -j2
+.DELETE_ON_ERROR:
+all: slow bad
+slow:
+	@i=0; until [ -e flag ]; do i=$$((i+1)); [ $$i -gt 2000 ] && break; sleep 0.005; done; echo slow done
+bad:
+	@echo x > bad; touch flag; exit 1

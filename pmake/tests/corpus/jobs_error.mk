@@ -1,0 +1,4 @@
+# args: -j2
+all: a
+a:
+	@exit 2

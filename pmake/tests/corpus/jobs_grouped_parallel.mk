@@ -1,0 +1,5 @@
+# args: -j2
+all: x y
+x y &:
+	@echo once
+	@touch x y

@@ -1,0 +1,5 @@
+# args: -j
+all: a b
+	@cat a b
+a b:
+	@echo $@ > $@

@@ -1,0 +1,7 @@
+# args: -j2 -k
+all: slow bad
+	@echo never
+slow:
+	@i=0; until [ -e flag ]; do i=$$((i+1)); [ $$i -gt 2000 ] && break; sleep 0.005; done; echo slow done
+bad:
+	@touch flag; exit 1

@@ -1,0 +1,5 @@
+# args: -j2
+all:
+	@$(MAKE) -s inner
+inner:
+	@echo inner ran

@@ -1,0 +1,5 @@
+# args: -j2
+all:
+	@make -s inner
+inner:
+	@echo inner ran

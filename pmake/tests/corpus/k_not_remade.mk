@@ -1,0 +1,5 @@
+# args: -k
+all: bad
+	@echo all
+bad:
+	@false

@@ -1,0 +1,5 @@
+# args: a b
+a:
+	@echo $(MAKECMDGOALS)
+b:
+	@:

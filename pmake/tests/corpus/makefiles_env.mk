@@ -1,0 +1,4 @@
+# env: MAKEFILES=extra.mk
+# files: extra.mk
+all:
+	@echo $(MAKEFILE_LIST)

@@ -1,0 +1,3 @@
+MAKEFLAGS += -s
+all:
+	echo not echoed

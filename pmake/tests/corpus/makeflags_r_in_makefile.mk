@@ -1,0 +1,3 @@
+MAKEFLAGS += -r
+# files: hello.c@1
+all: hello.o

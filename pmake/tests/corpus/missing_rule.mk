@@ -1,0 +1,2 @@
+all: nosuch
+	@echo all

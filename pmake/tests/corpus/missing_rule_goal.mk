@@ -1,0 +1,3 @@
+# args: nosuch
+all:
+	@echo all

@@ -1,0 +1,5 @@
+# args: -k
+all: nosuch other
+	@echo all
+other:
+	@echo other

@@ -1,0 +1,3 @@
+all:
+	@echo hi
+foo bar baz

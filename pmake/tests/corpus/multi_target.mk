@@ -1,0 +1,3 @@
+all: a b
+a b:
+	@echo making $@

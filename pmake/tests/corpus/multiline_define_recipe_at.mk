@@ -1,0 +1,6 @@
+define BODY
+@echo one
+echo two
+endef
+all:
+	$(BODY)

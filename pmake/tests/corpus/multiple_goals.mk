@@ -1,0 +1,5 @@
+# args: b a b
+a:
+	@echo a
+b:
+	@echo b

@@ -1,0 +1,6 @@
+define CMDS
+@echo one
+@echo two
+endef
+all:
+	$(CMDS)

@@ -1,0 +1,2 @@
+out:
+	echo partial > $@; exit 1

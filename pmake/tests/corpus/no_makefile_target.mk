@@ -1,0 +1,1 @@
+# args: -f nosuch.mk

@@ -1,0 +1,3 @@
+# files: clean@1
+clean:
+	@echo cleaning

@@ -1,0 +1,4 @@
+.PHONY: all
+all: x
+x:
+	@:

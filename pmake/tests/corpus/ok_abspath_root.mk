@@ -1,0 +1,2 @@
+all:
+	@echo $(abspath /a/b/../c/.) $(abspath /)

@@ -1,0 +1,2 @@
+all:
+	@echo [$(call nosuch,a)]

@@ -1,0 +1,3 @@
+# args: CV=cmd
+all:
+	@echo [$$CV]

@@ -1,0 +1,2 @@
+./dir/x:
+	@echo x

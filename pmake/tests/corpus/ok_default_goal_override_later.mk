@@ -1,0 +1,5 @@
+a:
+	@echo a
+.DEFAULT_GOAL := b
+b:
+	@echo b

@@ -1,0 +1,6 @@
+%.o:
+	@echo p
+.hidden:
+	@echo h
+real:
+	@echo real

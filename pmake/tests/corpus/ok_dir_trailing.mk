@@ -1,0 +1,2 @@
+all:
+	@echo $(dir a/ /b c) $(notdir a/ /b)

@@ -1,0 +1,3 @@
+# files: t@5
+t::
+	@echo always

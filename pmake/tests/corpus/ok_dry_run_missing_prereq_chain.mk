@@ -1,0 +1,6 @@
+# args: -n
+all: a
+a: b
+	touch a
+b:
+	touch b

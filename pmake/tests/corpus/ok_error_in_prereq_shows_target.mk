@@ -1,0 +1,3 @@
+all: sub/x
+sub/x:
+	@exit 2

@@ -1,0 +1,3 @@
+all:
+	$(eval Y = set)
+	@echo $(Y)

@@ -1,0 +1,4 @@
+# env: V=env
+V = file
+all:
+	@echo $$V

@@ -1,0 +1,2 @@
+all:
+	@echo $(filter a% %c,abc bcd ccc) $(filter-out %,x y)

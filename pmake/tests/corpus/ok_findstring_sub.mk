@@ -1,0 +1,2 @@
+all:
+	@echo [$(findstring bc,abcd)]

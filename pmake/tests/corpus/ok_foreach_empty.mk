@@ -1,0 +1,2 @@
+all:
+	@echo [$(foreach x,,$(x))]

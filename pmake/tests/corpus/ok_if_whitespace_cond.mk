@@ -1,0 +1,2 @@
+all:
+	@echo $(if $(subst x,,x), yes, no)

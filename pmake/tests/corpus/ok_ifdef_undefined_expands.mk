@@ -1,0 +1,6 @@
+X = $(Y)
+ifdef X
+R = defined
+endif
+all:
+	@echo $(R)

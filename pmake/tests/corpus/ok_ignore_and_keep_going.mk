@@ -1,0 +1,6 @@
+# args: -ik
+all: a b
+a:
+	@false
+b:
+	@echo b

@@ -1,0 +1,4 @@
+# files: inc1.mk inc2.mk
+include inc*.mk
+all:
+	@echo $(MAKEFILE_LIST)

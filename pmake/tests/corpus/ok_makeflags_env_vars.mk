@@ -1,0 +1,3 @@
+# args: A=1 B='x y'
+all:
+	@echo "$$MAKEFLAGS"

@@ -1,0 +1,3 @@
+# args: -k -s
+all:
+	@echo [$(MFLAGS)]

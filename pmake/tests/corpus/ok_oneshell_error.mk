@@ -1,0 +1,4 @@
+.ONESHELL:
+all:
+	@false
+	echo still

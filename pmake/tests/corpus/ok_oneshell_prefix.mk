@@ -1,0 +1,5 @@
+.ONESHELL:
+all:
+	@echo one
+	echo two
+	@echo three

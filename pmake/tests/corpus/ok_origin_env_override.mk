@@ -1,0 +1,4 @@
+# args: -e
+# env: P=env
+all:
+	@echo $(origin P)

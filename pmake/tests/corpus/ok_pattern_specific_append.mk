@@ -1,0 +1,5 @@
+A = base
+%.o: A += pat
+all: x.o
+x.o:
+	@echo $(A)

@@ -1,0 +1,5 @@
+%.o: A = generic
+foo%.o: A = specific
+all: foo1.o bar.o
+%.o:
+	@echo $@ $(A)

@@ -1,0 +1,3 @@
+# files: all.c@1
+.PHONY: all
+all:

@@ -1,0 +1,6 @@
+define X
+echo a
+@echo b
+endef
+all:
+	@$(X)

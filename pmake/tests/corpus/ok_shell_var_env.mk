@@ -1,0 +1,3 @@
+# env: V=env
+all:
+	@echo $(shell echo $$V)

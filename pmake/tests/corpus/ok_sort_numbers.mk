@@ -1,0 +1,2 @@
+all:
+	@echo $(sort 10 9 2 b a B)

@@ -1,0 +1,7 @@
+all: a.o
+a.o: %.o: %.c | dir
+	@echo $^ '|' $|
+%.c:
+	@:
+dir:
+	@:

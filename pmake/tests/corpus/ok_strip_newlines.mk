@@ -1,0 +1,7 @@
+define X
+  a
+
+  b  
+endef
+all:
+	@echo [$(strip $(X))]

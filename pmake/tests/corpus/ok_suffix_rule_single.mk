@@ -1,0 +1,5 @@
+# files: hello.sh@1
+.SUFFIXES: .sh
+.sh:
+	@echo script $< to $@
+all: hello

@@ -1,0 +1,4 @@
+# args: A=cmd
+all: override A += tgt
+all:
+	@echo $(A)

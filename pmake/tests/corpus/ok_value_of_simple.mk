@@ -1,0 +1,3 @@
+A := x$$y
+all:
+	@echo '$(value A)'

@@ -1,0 +1,4 @@
+.ONESHELL:
+all:
+	@x=1
+	echo $$x

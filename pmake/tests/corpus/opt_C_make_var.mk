@@ -1,0 +1,3 @@
+# files: d/Makefile
+# args: -C d --no-print-directory
+all:

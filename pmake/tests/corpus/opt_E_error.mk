@@ -1,0 +1,3 @@
+# args: -E 'bad line'
+all:
+	@echo x

@@ -1,0 +1,3 @@
+# args: -E 'X = short-e'
+all:
+	@echo $(X)

@@ -1,0 +1,5 @@
+# args: -kns
+all: a
+	echo all
+a:
+	echo a

@@ -1,0 +1,3 @@
+# args: -- X=1 all
+all:
+	@echo $(X)

@@ -1,0 +1,3 @@
+# args: --eval 'X = evald' all
+all:
+	@echo $(X)

@@ -1,0 +1,3 @@
+# args: --eval 'extra: ; @echo extra'
+all:
+	@echo all

@@ -1,0 +1,3 @@
+# args: -s
+all:
+	@exit 2

@@ -1,0 +1,4 @@
+t: | dir
+	@echo build t > t
+dir:
+	mkdir dir

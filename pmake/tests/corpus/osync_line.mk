@@ -1,0 +1,5 @@
+# args: -Oline
+all:
+	@echo one
+	@echo two >&2
+	echo three

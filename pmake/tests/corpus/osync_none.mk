@@ -1,0 +1,3 @@
+# args: -Onone -j2
+all:
+	@echo plain

@@ -1,0 +1,4 @@
+# args: X=cmd
+override X += file
+all:
+	@echo $(X)

@@ -1,0 +1,6 @@
+# args: V=cmd
+override define V
+file
+endef
+all:
+	@echo $(V)

@@ -1,0 +1,4 @@
+# args: X=cmd
+all: override X = tgt
+all:
+	@echo $(X)

@@ -1,0 +1,6 @@
+define X
+# not a comment
+line
+endef
+all:
+	@echo '$(X)'

@@ -1,0 +1,3 @@
+X = cost$
+all:
+	@echo '$(X)'

@@ -1,0 +1,5 @@
+define X
+v
+endef # trailing
+all:
+	@echo $(X)

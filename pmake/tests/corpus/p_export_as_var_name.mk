@@ -1,0 +1,3 @@
+export = exp
+all:
+	@echo $(export)

@@ -1,0 +1,3 @@
+X = $(subst a,\#,abc)
+all:
+	@echo '$(X)'

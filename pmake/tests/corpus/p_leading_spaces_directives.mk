@@ -1,0 +1,7 @@
+   ifdef X
+  R = 1
+  else
+  R = 2
+   endif
+all:
+	@echo $(R)

@@ -1,0 +1,4 @@
+TS = x y
+all: $(TS)
+$(TS):
+	@echo $@

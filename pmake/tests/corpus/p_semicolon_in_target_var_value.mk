@@ -1,0 +1,3 @@
+all: X = a;b
+all:
+	@echo '$(X)'

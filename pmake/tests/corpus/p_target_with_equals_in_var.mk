@@ -1,0 +1,3 @@
+EQ = =
+all:
+	@echo a$(EQ)b

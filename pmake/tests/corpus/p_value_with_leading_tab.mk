@@ -1,0 +1,3 @@
+X =	val
+all:
+	@echo [$(X)]

@@ -1,0 +1,3 @@
+# files: hello.c@1
+%.o: %.c
+all: hello.o

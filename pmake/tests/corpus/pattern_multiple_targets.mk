@@ -1,0 +1,5 @@
+# files: x.in@1
+all: x.a x.b
+%.a %.b: %.in
+	@echo making $@ once
+	@touch $*.a $*.b

@@ -1,0 +1,3 @@
+all: a.out
+%.out: %.src
+	cp $< $@

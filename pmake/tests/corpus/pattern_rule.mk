@@ -1,0 +1,4 @@
+# files: a.src@1
+all: a.out
+%.out: %.src
+	cp $< $@

@@ -1,0 +1,4 @@
+# files: clean@1
+.PHONY: clean
+clean:
+	@echo cleaning

@@ -1,0 +1,6 @@
+# files: out@10
+.PHONY: p
+out: p
+	@echo out rebuilt
+p:
+	@:

@@ -1,0 +1,3 @@
+Q = @
+all:
+	$(Q)echo quiet via var

@@ -1,0 +1,5 @@
+private X = p
+all: c
+	@echo all [$(X)]
+c:
+	@echo c [$(X)]

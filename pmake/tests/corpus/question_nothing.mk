@@ -1,0 +1,3 @@
+# args: -q
+# files: f@1
+all: f

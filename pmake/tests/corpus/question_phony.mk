@@ -1,0 +1,4 @@
+# args: -q
+.PHONY: all
+all:
+	@echo x

@@ -1,0 +1,3 @@
+	echo hi
+all:
+	@echo x

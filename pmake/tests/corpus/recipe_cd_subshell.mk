@@ -1,0 +1,3 @@
+# files: d/
+all:
+	cd d && pwd | sed 's|.*/||'

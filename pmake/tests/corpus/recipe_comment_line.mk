@@ -1,0 +1,3 @@
+all:
+	# a shell comment
+	@echo x

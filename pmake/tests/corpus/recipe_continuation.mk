@@ -1,0 +1,5 @@
+all:
+	@echo a \
+	b
+	@echo 'x\
+	y'

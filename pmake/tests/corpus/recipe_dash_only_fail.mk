@@ -1,0 +1,3 @@
+all:
+	-@nosuchcmd_zz
+	@echo after

@@ -1,0 +1,4 @@
+E =
+all:
+	$(E)
+	@echo ok

@@ -1,0 +1,7 @@
+all:
+	@echo a \
+	  b
+
+	@echo c
+# c
+	@false

@@ -1,0 +1,6 @@
+all:
+	@if true; then \
+	  echo yes; \
+	else \
+	  echo no; \
+	fi

@@ -1,0 +1,3 @@
+all:
+	echo 'single  spaced' "double"
+	echo a\ b

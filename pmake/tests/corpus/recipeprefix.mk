@@ -1,0 +1,3 @@
+.RECIPEPREFIX = >
+all:
+> @echo custom prefix

@@ -1,0 +1,4 @@
+all:
+	@$(MAKE) sub
+sub:
+	@exit 4

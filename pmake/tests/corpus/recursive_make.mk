@@ -1,0 +1,4 @@
+all:
+	@$(MAKE) -s sub
+sub:
+	@echo in sub $(MAKELEVEL)

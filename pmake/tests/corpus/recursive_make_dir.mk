@@ -1,0 +1,4 @@
+# files: d/Makefile
+all:
+	@echo 'x:;@echo in d' > d/Makefile
+	$(MAKE) -C d

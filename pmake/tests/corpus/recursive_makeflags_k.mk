@@ -1,0 +1,5 @@
+# args: -k
+all:
+	@$(MAKE) -s sub
+sub:
+	@echo [$(MAKEFLAGS)]

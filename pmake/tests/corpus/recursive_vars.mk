@@ -1,0 +1,5 @@
+# args: V=1
+all:
+	@$(MAKE) -s sub
+sub:
+	@echo V=$(V) [$(MAKEFLAGS)]

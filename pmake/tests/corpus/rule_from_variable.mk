@@ -1,0 +1,3 @@
+RULE = gen: ; @echo generated
+$(RULE)
+all: gen

@@ -1,0 +1,2 @@
+all:
+	@echo a > f; cat f | tr a b

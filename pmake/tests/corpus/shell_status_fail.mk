@@ -1,0 +1,3 @@
+X := $(shell exit 3)
+all:
+	@echo $(.SHELLSTATUS)

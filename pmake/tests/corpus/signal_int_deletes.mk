@@ -1,0 +1,3 @@
+all: out
+out:
+	@echo partial > $@; kill -INT $$PPID; exec sleep 0.3

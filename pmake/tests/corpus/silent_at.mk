@@ -1,0 +1,3 @@
+all:
+	@echo quiet
+	echo loud

@@ -1,0 +1,4 @@
+.SILENT: all
+all:
+	echo hi
+other:

@@ -1,0 +1,4 @@
+X := a
+X := $(X) b
+all:
+	@echo $(X)

@@ -1,0 +1,6 @@
+X = a b
+ifeq ($(X),a b)
+R = y
+endif
+all:
+	@echo $(R)

@@ -1,0 +1,5 @@
+all: a.o x.y
+a.o x.y: %.o: %.c
+	@echo $@
+%.c:
+	@:

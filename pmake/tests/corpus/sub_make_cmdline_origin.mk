@@ -1,0 +1,5 @@
+# args: V=top
+all:
+	@$(MAKE) -s inner
+inner:
+	@echo $(V) $(origin V)

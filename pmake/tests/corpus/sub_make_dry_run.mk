@@ -1,0 +1,5 @@
+# args: -n
+all:
+	$(MAKE) inner
+inner:
+	echo inner > created

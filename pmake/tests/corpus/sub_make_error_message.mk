@@ -1,0 +1,4 @@
+all:
+	$(MAKE) bad
+bad:
+	@false

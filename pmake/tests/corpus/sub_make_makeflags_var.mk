@@ -1,0 +1,4 @@
+all:
+	@$(MAKE) -s inner MYV=1
+inner:
+	@echo [$(MAKEFLAGS)] $(MYV)

@@ -1,0 +1,5 @@
+# args: -q
+all:
+	$(MAKE) inner
+inner:
+	echo x

@@ -1,0 +1,5 @@
+# args: 'V=a b'
+all:
+	@$(MAKE) -s inner
+inner:
+	@echo [$(V)]

@@ -1,0 +1,5 @@
+# args: -w
+all:
+	@$(MAKE) -f Makefile inner
+inner:
+	@echo inner

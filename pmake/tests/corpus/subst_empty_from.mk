@@ -1,0 +1,2 @@
+all:
+	@echo $(subst ,x,abc)

@@ -1,0 +1,3 @@
+X = a.c b.c
+all:
+	@echo $(X:%.c=%.o) ${X:.c=.h}

@@ -1,0 +1,3 @@
+# files: hello.c@1
+.SUFFIXES:
+all: hello.o

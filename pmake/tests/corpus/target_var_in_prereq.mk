@@ -1,0 +1,3 @@
+all: X = y
+all: $(X)
+	@echo [$^]

@@ -1,0 +1,5 @@
+Y = 1
+all: X := $(Y)
+Y = 2
+all:
+	@echo $(X)

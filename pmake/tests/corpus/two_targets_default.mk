@@ -1,0 +1,4 @@
+first:
+	@echo first
+second:
+	@echo second

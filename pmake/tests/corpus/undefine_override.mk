@@ -1,0 +1,4 @@
+# args: A=cmd
+override undefine A
+all:
+	@echo [$(A)]

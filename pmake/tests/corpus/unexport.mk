@@ -1,0 +1,4 @@
+# env: FOO=env
+unexport FOO
+all:
+	@echo [$$FOO]

@@ -1,0 +1,3 @@
+X = $(foo
+all:
+	@echo $(X)

@@ -1,0 +1,6 @@
+A = a
+A += b
+S := x
+S += y
+all:
+	@echo '$(A)' '$(S)'

@@ -1,0 +1,3 @@
+# args: -R
+all:
+	@echo '[$(CC)]'

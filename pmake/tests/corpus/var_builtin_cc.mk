@@ -1,0 +1,2 @@
+all:
+	@echo $(CC) $(CXX) $(RM) $(AR) $(ARFLAGS)

@@ -1,0 +1,4 @@
+# args: A=cmd
+A = file
+all:
+	@echo $(A)

@@ -1,0 +1,4 @@
+X = Y
+Y_v = hello
+all:
+	@echo $($(X)_v)

@@ -1,0 +1,6 @@
+A ?= one
+A ?= two
+B =
+B ?= three
+all:
+	@echo '$(A)' '[$(B)]'

@@ -1,0 +1,2 @@
+all:
+	@echo $(notdir $(CURDIR))

@@ -1,0 +1,5 @@
+.DEFAULT_GOAL = second
+first:
+	@echo first
+second:
+	@echo second

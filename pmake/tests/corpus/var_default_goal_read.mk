@@ -1,0 +1,4 @@
+a:
+	@echo a
+$(info goal=$(.DEFAULT_GOAL))
+b:

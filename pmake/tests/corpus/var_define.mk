@@ -1,0 +1,6 @@
+define TWO
+echo one
+echo two
+endef
+all:
+	@$(TWO)

@@ -1,0 +1,7 @@
+V = x
+define D :=
+$(V)
+endef
+V = y
+all:
+	@echo $(D)

@@ -1,0 +1,3 @@
+x = ex
+all:
+	@echo $x $$HOME_NOT $(x)

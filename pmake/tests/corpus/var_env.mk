@@ -1,0 +1,3 @@
+# env: FOO=fromenv
+all:
+	@echo $(FOO) $$FOO

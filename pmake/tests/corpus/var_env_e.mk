@@ -1,0 +1,5 @@
+# args: -e
+# env: FOO=fromenv
+FOO = file
+all:
+	@echo $(FOO) $(origin FOO)

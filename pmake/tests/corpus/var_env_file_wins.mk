@@ -1,0 +1,4 @@
+# env: FOO=fromenv
+FOO = file
+all:
+	@echo $(FOO) $$FOO

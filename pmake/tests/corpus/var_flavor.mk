@@ -1,0 +1,4 @@
+R = a
+S := b
+all:
+	@echo $(flavor R) $(flavor S) $(flavor U)

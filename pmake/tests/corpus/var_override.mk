@@ -1,0 +1,4 @@
+# args: A=cmd
+override A = file
+all:
+	@echo $(A)

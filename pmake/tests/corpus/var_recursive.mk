@@ -1,0 +1,4 @@
+A = $(B)
+B = later
+all:
+	@echo $(A)

@@ -1,0 +1,3 @@
+X != echo hi; echo there
+all:
+	@echo '$(X)'

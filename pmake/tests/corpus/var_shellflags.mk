@@ -1,0 +1,3 @@
+.SHELLFLAGS = -ec
+all:
+	@echo $(.SHELLFLAGS)

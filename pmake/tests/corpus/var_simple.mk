@@ -1,0 +1,5 @@
+B = first
+A := $(B)
+B = later
+all:
+	@echo $(A) $(B)

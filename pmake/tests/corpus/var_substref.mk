@@ -1,0 +1,3 @@
+SRCS = a.c b.c c.h
+all:
+	@echo $(SRCS:.c=.o) $(SRCS:%.c=obj/%.o)

@@ -1,0 +1,4 @@
+X = g
+all: X += t
+all:
+	@echo $(X)

@@ -1,0 +1,6 @@
+X = global
+all: X = fromall
+all: child
+	@echo all $(X)
+child:
+	@echo child $(X)

@@ -1,0 +1,3 @@
+X = a   # comment
+all:
+	@echo '[$(X)]'

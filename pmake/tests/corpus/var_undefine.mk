@@ -1,0 +1,4 @@
+A = 1
+undefine A
+all:
+	@echo '[$(A)]' $(origin A)

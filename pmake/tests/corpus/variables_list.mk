@@ -1,0 +1,3 @@
+MYVAR = 1
+all:
+	@echo $(filter MYVAR,$(.VARIABLES))

@@ -1,0 +1,3 @@
+all: $(OBJ)
+	@echo [$^]
+OBJ = x

@@ -1,0 +1,4 @@
+# files: src/a.c@1
+vpath %.c src
+all: a.c
+	@echo found $^

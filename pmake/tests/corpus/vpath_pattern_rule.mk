@@ -1,0 +1,5 @@
+# files: src/x.c@1
+vpath %.c src
+all: x.o
+%.o: %.c
+	@echo $< $@

@@ -1,0 +1,3 @@
+# args: --warn-undefined-variables
+all:
+	@echo [$(NOPE)]

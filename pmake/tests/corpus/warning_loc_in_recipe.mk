@@ -1,0 +1,3 @@
+all:
+	@echo a
+	$(warning w in recipe)

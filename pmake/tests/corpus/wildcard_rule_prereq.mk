@@ -1,0 +1,3 @@
+# files: a.c@1 b.c@1
+all: $(wildcard *.c)
+	@echo $^

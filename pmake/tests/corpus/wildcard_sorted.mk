@@ -1,0 +1,3 @@
+# files: c.txt b.txt a.txt
+all:
+	@echo $(wildcard *.txt)

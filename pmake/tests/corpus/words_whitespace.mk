@@ -1,0 +1,3 @@
+X = a	b  c
+all:
+	@echo $(words $(X))

@@ -1,0 +1,4 @@
+# comment \
+still comment
+all:
+	@echo ok

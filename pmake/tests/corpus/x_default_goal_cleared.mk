@@ -1,0 +1,5 @@
+first:
+	@echo first
+.DEFAULT_GOAL :=
+second:
+	@echo second

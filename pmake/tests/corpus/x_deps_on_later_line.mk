@@ -1,0 +1,5 @@
+all: a
+all: b
+	@echo $^
+a b:
+	@:

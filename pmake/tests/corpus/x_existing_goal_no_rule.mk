@@ -1,0 +1,2 @@
+# args: Makefile
+all:

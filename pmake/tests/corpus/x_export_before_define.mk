@@ -1,0 +1,4 @@
+export LATER
+LATER = v
+all:
+	@echo [$$LATER]

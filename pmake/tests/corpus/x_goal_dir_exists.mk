@@ -1,0 +1,2 @@
+# files: d/
+# args: d

@@ -1,0 +1,6 @@
+ifndef GUARD
+GUARD = 1
+include Makefile
+endif
+all:
+	@echo $(words $(MAKEFILE_LIST))

@@ -1,0 +1,3 @@
+$(info [$(MAKECMDGOALS)])
+all:
+	@:

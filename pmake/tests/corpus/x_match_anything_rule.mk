@@ -1,0 +1,4 @@
+# files: foo.src@1
+all: foo
+%: %.src
+	@echo any $@

@@ -1,0 +1,4 @@
+# env: E=env
+override E = mk
+all:
+	@echo $(E) $$E

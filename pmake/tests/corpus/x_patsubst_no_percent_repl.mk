@@ -1,0 +1,2 @@
+all:
+	@echo $(patsubst %.c,fixed,a.c b.c)

@@ -1,0 +1,4 @@
+.PHONY: %.p
+all: x.p
+%.p:
+	@echo $@

@@ -1,0 +1,1 @@
+$(eval all: ; @echo $$$$HOME | cut -c1)

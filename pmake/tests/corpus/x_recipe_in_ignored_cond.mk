@@ -1,0 +1,5 @@
+all:
+ifdef NOPE
+	@echo hidden
+endif
+	@echo shown

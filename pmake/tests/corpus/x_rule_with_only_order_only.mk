@@ -1,0 +1,4 @@
+all: | o
+	@echo all
+o:
+	@echo o

@@ -1,0 +1,3 @@
+# env: SHELL=/bin/false
+all:
+	@echo $(SHELL) ok

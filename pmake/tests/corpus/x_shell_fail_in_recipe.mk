@@ -1,0 +1,2 @@
+all:
+	@echo [$(shell false)] $(.SHELLSTATUS)

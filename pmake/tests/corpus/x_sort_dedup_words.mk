@@ -1,0 +1,2 @@
+all:
+	@echo $(sort b a b  c)

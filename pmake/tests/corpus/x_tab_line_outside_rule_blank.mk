@@ -1,0 +1,4 @@
+X = 1
+	
+all:
+	@echo ok

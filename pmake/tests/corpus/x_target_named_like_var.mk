@@ -1,0 +1,2 @@
+define: 
+	@echo target named define

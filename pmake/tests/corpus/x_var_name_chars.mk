@@ -1,0 +1,3 @@
+a.b-c_d = 1
+all:
+	@echo $(a.b-c_d)

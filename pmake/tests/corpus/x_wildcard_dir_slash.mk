@@ -1,0 +1,3 @@
+# files: sub/a sub/b
+all:
+	@echo $(wildcard sub/*) $(wildcard sub/)

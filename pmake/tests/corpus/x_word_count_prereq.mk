@@ -1,0 +1,4 @@
+all: a b c
+	@echo $(words $^)
+a b c:
+	@:

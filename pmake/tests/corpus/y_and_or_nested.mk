@@ -1,0 +1,2 @@
+all:
+	@echo [$(and $(or ,x),$(if y,z))]

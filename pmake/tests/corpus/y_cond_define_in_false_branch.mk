@@ -1,0 +1,7 @@
+ifdef NOPE
+define X
+endif
+endef
+endif
+all:
+	@echo ok

@@ -1,0 +1,3 @@
+ifeq ($(error stop here),)
+endif
+all:

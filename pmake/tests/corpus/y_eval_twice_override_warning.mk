@@ -1,0 +1,3 @@
+$(eval t:;@echo 1)
+$(eval t:;@echo 2)
+all: t

@@ -1,0 +1,3 @@
+export override X := 1
+all:
+	@echo $$X $(origin X)

@@ -1,0 +1,4 @@
+all: a\:b
+	@echo [$^]
+a\:b:
+	@echo made colon

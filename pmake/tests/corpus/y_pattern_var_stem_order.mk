@@ -1,0 +1,5 @@
+a%: V = a-short
+ab%: V = ab-long
+all: abc
+abc:
+	@echo $(V)

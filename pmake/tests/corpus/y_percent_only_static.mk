@@ -1,0 +1,3 @@
+all: x y
+x y: %:
+	@echo static $@ $*

@@ -1,0 +1,5 @@
+all: a
+	@echo all
+.RECIPEPREFIX = +
+a:
++@echo a

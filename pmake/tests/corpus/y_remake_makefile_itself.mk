@@ -1,0 +1,3 @@
+# files: Makefile.in@1
+all:
+	@echo all

@@ -1,0 +1,3 @@
+X != printf 'a\nb\n\n'
+all:
+	@echo [$(X)]

@@ -1,0 +1,3 @@
+all: MSG = building $@
+all:
+	@echo $(MSG)

@@ -1,0 +1,3 @@
+f = $(1)+$(1)
+all:
+	@echo '$(value f)' $(call f,x)

@@ -1,0 +1,3 @@
+all: OUT = $@.out
+all:
+	@echo $(OUT)

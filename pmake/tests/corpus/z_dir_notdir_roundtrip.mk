@@ -1,0 +1,3 @@
+F = /a/b/c.d e/f
+all:
+	@echo $(join $(dir $(F)),$(notdir $(F)))

@@ -1,0 +1,2 @@
+all:
+	@echo $(filter-out a% %z,abc xyz mid)

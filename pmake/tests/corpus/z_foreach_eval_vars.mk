@@ -1,0 +1,3 @@
+$(foreach v,A B C,$(eval $(v) = val_$(v)))
+all:
+	@echo $(A) $(B) $(C)

@@ -1,0 +1,4 @@
+# files: inc.mk
+-include inc2.mk
+all:
+	@echo all

@@ -1,0 +1,4 @@
+# files: d@10
+all: t
+	@echo all
+t: d

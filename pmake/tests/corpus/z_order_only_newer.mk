@@ -1,0 +1,3 @@
+# files: t@5 o@10
+t: | o
+	@echo rebuilt

@@ -1,0 +1,2 @@
+all:
+	@echo $(patsubst %,%.o,a b) $(patsubst x%,%,xa xb c)

@@ -1,0 +1,6 @@
+%.o: CF = pat
+all: a.o
+a.o: a.h
+	@echo $@ $(CF)
+a.h:
+	@echo $@ [$(CF)]

@@ -1,0 +1,3 @@
+# args: -q all
+# files: a@1
+all: a

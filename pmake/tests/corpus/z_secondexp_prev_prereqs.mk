@@ -1,0 +1,5 @@
+.SECONDEXPANSION:
+all: a b $$(addsuffix .x,$$^)
+	@echo [$^]
+a b a.x b.x:
+	@:

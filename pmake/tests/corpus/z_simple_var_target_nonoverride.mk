@@ -1,0 +1,5 @@
+X = g
+Y := $(X)
+all: X = t
+all:
+	@echo $(Y)

@@ -1,0 +1,5 @@
+all: V = x
+all: dep$(V)
+	@echo [$^]
+dep:
+	@:

@@ -1,0 +1,4 @@
+# args: -t
+# files: in@1
+out: in
+	@echo x
