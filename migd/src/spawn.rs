@@ -59,7 +59,7 @@ pub enum SpawnError {
         /// Why.
         source: io::Error,
     },
-    /// Anything else (fork failed, credentials could not be switched, …).
+    /// Anything else (clone failed, credentials could not be switched, …).
     #[error("cannot start {command}: {source}")]
     Io {
         /// The command.
