@@ -36,6 +36,8 @@ pub fn capture(command: &[OsString]) -> std::io::Result<JobSpec> {
         umask: current_umask(),
         rlimits: rlimits(),
         terminal,
+        // The home migd decides how stdout travels.
+        stdout_on_data_link: false,
     })
 }
 

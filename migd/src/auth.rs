@@ -16,12 +16,9 @@ pub struct CredentialCheck {
 }
 
 impl CredentialCheck {
-    /// Checks credentials signed with `key`.
-    pub fn new(key: ClusterKey) -> Self {
-        CredentialCheck {
-            key,
-            replays: Arc::default(),
-        }
+    /// Checks credentials signed with `key`, each admitted once by `replays`.
+    pub fn new(key: ClusterKey, replays: Arc<ReplayGuard>) -> Self {
+        CredentialCheck { key, replays }
     }
 
     fn verify(&self, request: &Request<()>) -> Result<Credential, Status> {

@@ -13,12 +13,14 @@ use roam_shared::proto::local_server::LocalServer;
 use roam_shared::proto::remote_server::RemoteServer;
 use tokio::net::{TcpListener, UnixListener};
 use tokio::signal::unix::{SignalKind, signal};
-use tokio_stream::StreamExt;
-use tokio_stream::wrappers::TcpListenerStream;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Channel, Server};
 
+use roam_shared::credential::ReplayGuard;
+use roam_shared::data_link::MAGIC as DATA_LINK_MAGIC;
+
 use crate::auth::CredentialCheck;
+use crate::data_link::DataLinks;
 use crate::reaper::Reaper;
 use crate::table::Tables;
 
@@ -43,6 +45,10 @@ pub struct Migd {
     pub reaper: Reaper,
     /// Open connections to other hosts' migds, by host name.
     pub channels: Mutex<HashMap<String, Channel>>,
+    /// Nonces of the credentials admitted so far (calls and data links alike).
+    pub replays: Arc<ReplayGuard>,
+    /// Data links waiting for their jobs.
+    pub data_links: DataLinks,
 }
 
 /// Runs the daemon until SIGTERM or SIGINT.
@@ -65,6 +71,8 @@ async fn serve(config: Config, key: ClusterKey) -> anyhow::Result<()> {
         reaper: Reaper::start()?,
         tables: Tables::default(),
         channels: Mutex::default(),
+        replays: Arc::default(),
+        data_links: DataLinks::default(),
         key: key.clone(),
         config,
     });
@@ -89,16 +97,10 @@ async fn serve(config: Config, key: ClusterKey) -> anyhow::Result<()> {
         .add_service(InterceptedService::new(
             RemoteServer::new(crate::remote_api::RemoteApi::new(migd.clone()))
                 .max_decoding_message_size(MAX_MESSAGE),
-            CredentialCheck::new(key),
+            CredentialCheck::new(key, migd.replays.clone()),
         ))
         .serve_with_incoming_shutdown(
-            // Every job message is latency-sensitive: no Nagle on accepted connections.
-            TcpListenerStream::new(tcp).map(|conn| {
-                if let Ok(conn) = &conn {
-                    let _ = conn.set_nodelay(true);
-                }
-                conn
-            }),
+            remote_connections(tcp, migd.clone()),
             stopped(stop_rx.clone()),
         );
     let local = Server::builder()
@@ -172,4 +174,45 @@ async fn end_foreign_processes(migd: &Migd) {
     for pid in migd.tables.foreign_pids() {
         crate::foreign::signal_group(pid, libc::SIGKILL);
     }
+}
+
+/// The TCP port carries both gRPC (HTTP/2 starts with `PRI `) and data links (which start with
+/// `ROAMDATA`): accepted connections are told apart by their first byte, links go to their jobs,
+/// the rest to the gRPC server.
+fn remote_connections(
+    tcp: TcpListener,
+    migd: Arc<Migd>,
+) -> impl tokio_stream::Stream<Item = std::io::Result<tokio::net::TcpStream>> {
+    let (tx, rx) = tokio::sync::mpsc::channel(64);
+    tokio::spawn(async move {
+        loop {
+            let conn = match tcp.accept().await {
+                Ok((conn, _)) => conn,
+                Err(e) => {
+                    tracing::warn!("accept on the TCP port: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            };
+            // Every job message is latency-sensitive: no Nagle.
+            let _ = conn.set_nodelay(true);
+            let (tx, migd) = (tx.clone(), migd.clone());
+            tokio::spawn(async move {
+                // One byte tells them apart ('P' or 'R'); the hello then checks the whole magic.
+                let mut head = [0u8; 1];
+                let peeked =
+                    tokio::time::timeout(Duration::from_secs(5), conn.peek(&mut head)).await;
+                match peeked {
+                    Ok(Ok(1)) if head[0] == DATA_LINK_MAGIC[0] => {
+                        migd.data_links.accept(conn, &migd.key, &migd.replays).await;
+                    }
+                    Ok(Ok(_)) => {
+                        let _ = tx.send(Ok(conn)).await;
+                    }
+                    _ => tracing::debug!("a TCP connection sent nothing; dropped"),
+                }
+            });
+        }
+    });
+    tokio_stream::wrappers::ReceiverStream::new(rx)
 }

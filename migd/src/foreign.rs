@@ -2,6 +2,7 @@
 //! deliver signals, report stops and the exit, and leave nothing behind — when it ends, its process
 //! group is killed; when its home goes away, it gets SIGHUP, then SIGKILL after a grace period.
 
+use std::os::fd::AsRawFd;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -62,6 +63,21 @@ pub async fn run(
             .await;
         return;
     }
+    let stdout_is_tty = spec.terminal.as_ref().is_some_and(|t| t.stdout);
+    let link = if spec.stdout_on_data_link && !stdout_is_tty {
+        match migd.data_links.take(&cred.job_id, cred.uid).await {
+            Some(link) => Some(link),
+            None => {
+                let why = "the home's data link for stdout did not arrive";
+                let _ = out
+                    .send(Ok(failure(Kind::Internal, format!("on {me}"), why)))
+                    .await;
+                return;
+            }
+        }
+    } else {
+        None
+    };
     let identity = migd.is_root.then(|| Identity {
         uid: cred.uid,
         gids: cred.gids.clone(),
@@ -112,9 +128,22 @@ pub async fn run(
 
     let pty = spawned.pty.map(Arc::new);
     let mut pumps = Vec::new();
-    for (stream, is_err) in [(spawned.stdout, false), (spawned.stderr, true)] {
-        if let Some(s) = stream {
-            pumps.push(tokio::spawn(pump(Arc::new(s), is_err, out.clone())));
+    let mut stdout = spawned.stdout;
+    if let (Some(pipe), Some(link)) = (stdout.take_if(|_| link.is_some()), link) {
+        // Bulk stdout goes home over its data link, inside the kernel.
+        pumps.push(tokio::task::spawn_blocking(move || {
+            if let Err(e) = crate::splice::pipe_to_socket(&pipe, &link) {
+                tracing::debug!("stdout data link: {e}");
+            }
+            let _ = nix::sys::socket::shutdown(link.as_raw_fd(), nix::sys::socket::Shutdown::Write);
+        }));
+    }
+    for (stream, is_err) in [(stdout, false), (spawned.stderr, true)] {
+        if let Some(fd) = stream {
+            match AsyncStream::new(fd) {
+                Ok(s) => pumps.push(tokio::spawn(pump(Arc::new(s), is_err, out.clone()))),
+                Err(e) => tracing::warn!("job output not readable: {e}"),
+            }
         }
     }
     if let Some(master) = &pty {

@@ -3,6 +3,7 @@
 //! home table meanwhile. When the caller goes away, dropping the remote stream hangs the job up.
 
 use std::net::SocketAddr;
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -51,6 +52,10 @@ pub async fn run(
         }
     };
     let job_id = JobId::new(&migd.config.name);
+    // With the caller's stdout in hand (and not a terminal), stdout comes home on a data link.
+    let mut spec = spec;
+    spec.stdout_on_data_link =
+        peer.stdio.is_some() && !spec.terminal.as_ref().is_some_and(|t| t.stdout);
     let mut last_error = None;
     for (host, addr) in candidates {
         let (to_remote, remote_rx) = mpsc::channel::<JobInput>(32);
@@ -59,8 +64,18 @@ pub async fn run(
                 kind: Some(In::RemoteStart(spec.clone())),
             })
             .await;
-        match open_exec(&migd, &host, addr, &peer, &job_id, remote_rx).await {
-            Ok(remote) => {
+        let opened = open_exec(
+            &migd,
+            &host,
+            addr,
+            &peer,
+            &job_id,
+            remote_rx,
+            spec.stdout_on_data_link,
+        )
+        .await;
+        match opened {
+            Ok((remote, link)) => {
                 let _entry = migd.tables.add_home(HomeJob {
                     job_id: job_id.to_string(),
                     home_pid: peer.pid as u32,
@@ -75,7 +90,11 @@ pub async fn run(
                         OutputSink::new(s.stderr.try_clone().ok()?),
                     ))
                 });
-                relay(&host, inbound, out, to_remote, remote, sinks).await;
+                let link = link.and_then(|socket| {
+                    let stdout = peer.stdio.as_ref()?.stdout.try_clone().ok()?;
+                    Some(StdoutLink::start(socket, stdout))
+                });
+                relay(&host, inbound, out, to_remote, remote, sinks, link).await;
                 return;
             }
             Err(e) => {
@@ -149,7 +168,8 @@ async fn open_exec(
     peer: &PeerInfo,
     job_id: &JobId,
     input: mpsc::Receiver<JobInput>,
-) -> Result<Streaming<JobOutput>, OpenError> {
+    with_link: bool,
+) -> Result<(Streaming<JobOutput>, Option<OwnedFd>), OpenError> {
     let unreachable = |why: String| OpenError {
         kind: Kind::Unreachable,
         what: format!("cannot reach host {host} ({addr})"),
@@ -158,12 +178,21 @@ async fn open_exec(
     let channel = channel(migd, host, addr)
         .await
         .map_err(|e| unreachable(transport_reason(&e)))?;
-    let credential = migd.key.sign(
-        peer.uid,
-        peer.gids.clone(),
-        &migd.config.name,
-        job_id.as_str(),
-    );
+    let sign = || {
+        migd.key.sign(
+            peer.uid,
+            peer.gids.clone(),
+            &migd.config.name,
+            job_id.as_str(),
+        )
+    };
+    let link = if with_link {
+        let opened = crate::data_link::open(addr, &sign(), migd.config.migd.connect_timeout).await;
+        Some(opened.map_err(|e| unreachable(format!("data link: {e}")))?)
+    } else {
+        None
+    };
+    let credential = sign();
     let mut request = Request::new(ReceiverStream::new(input));
     request.metadata_mut().insert_bin(
         CREDENTIAL_METADATA_KEY,
@@ -171,7 +200,7 @@ async fn open_exec(
     );
     let mut client = RemoteClient::new(channel).max_decoding_message_size(MAX_MESSAGE);
     match client.exec(request).await {
-        Ok(response) => Ok(response.into_inner()),
+        Ok(response) => Ok((response.into_inner(), link)),
         Err(status) => {
             let why = status.message().to_owned();
             Err(match status.code() {
@@ -246,10 +275,21 @@ async fn relay(
     to_remote: mpsc::Sender<JobInput>,
     mut remote: Streaming<JobOutput>,
     mut sinks: Option<(OutputSink, OutputSink)>,
+    mut link: Option<StdoutLink>,
 ) {
     let mut stdout_broken = false;
     loop {
         tokio::select! {
+            ended = async { link.as_mut().expect("guarded").done().await }, if link.as_ref().is_some_and(|l| !l.finished) => {
+                if ended.is_err() && !stdout_broken {
+                    stdout_broken = true;
+                    // Unblock the remote end at once; the job gets its SIGPIPE below.
+                    if let Some(link) = &link {
+                        link.cut();
+                    }
+                    let _ = to_remote.send(JobInput { kind: Some(In::Signal(libc::SIGPIPE)) }).await;
+                }
+            }
             msg = inbound.message() => match msg {
                 Ok(Some(input)) => {
                     // An error means the host side ended; its final messages are still to come.
@@ -274,6 +314,9 @@ async fn relay(
                 }
                 Ok(Some(output)) => {
                     let last = matches!(output.kind, Some(Out::Exit(_)) | Some(Out::Failure(_)));
+                    if let Some(link) = link.as_mut().filter(|_| last) {
+                        link.finish(matches!(output.kind, Some(Out::Exit(_)))).await;
+                    }
                     if last && let Some((stdout, stderr)) = sinks.take() {
                         // All output is written before the caller learns that the job ended.
                         stdout.finish().await;
@@ -301,5 +344,62 @@ async fn relay(
                 }
             },
         }
+    }
+}
+
+/// The home end of a job's stdout data link: a thread splicing the link into the caller's
+/// stdout.
+struct StdoutLink {
+    socket: OwnedFd,
+    thread: tokio::task::JoinHandle<std::io::Result<u64>>,
+    finished: bool,
+}
+
+/// How long, after the job's exit, its stdout may take to arrive in full.
+const LINK_DRAIN: std::time::Duration = std::time::Duration::from_secs(5);
+
+impl StdoutLink {
+    fn start(socket: OwnedFd, stdout: OwnedFd) -> Self {
+        let theirs = socket.try_clone();
+        let thread =
+            tokio::task::spawn_blocking(move || crate::splice::socket_to_fd(&theirs?, &stdout));
+        StdoutLink {
+            socket,
+            thread,
+            finished: false,
+        }
+    }
+
+    /// Waits for the link to end; an error means stdout could not be written (EPIPE, …).
+    async fn done(&mut self) -> Result<(), ()> {
+        let result = (&mut self.thread).await;
+        self.finished = true;
+        match result {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => {
+                tracing::debug!("stdout data link: {e}");
+                Err(())
+            }
+            Err(_) => Err(()),
+        }
+    }
+
+    /// At the job's end: after an exit, lets the rest of the output arrive (bounded); otherwise,
+    /// or when that takes too long, cuts the link.
+    async fn finish(&mut self, exited: bool) {
+        if self.finished {
+            return;
+        }
+        if exited && tokio::time::timeout(LINK_DRAIN, self.done()).await.is_ok() {
+            return;
+        }
+        self.cut();
+        let _ = self.done().await;
+    }
+
+    /// Shuts the link down in both directions.
+    fn cut(&self) {
+        let _ =
+            nix::sys::socket::shutdown(self.socket.as_raw_fd(), nix::sys::socket::Shutdown::Both);
     }
 }

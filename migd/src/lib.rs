@@ -9,6 +9,7 @@ mod by_hand;
 pub mod cli;
 mod clone_exec;
 mod daemon;
+mod data_link;
 mod foreign;
 mod home;
 mod home_output;
@@ -18,6 +19,7 @@ mod pty;
 mod reaper;
 mod remote_api;
 mod spawn;
+mod splice;
 mod table;
 
 pub use cli::main;

@@ -28,10 +28,10 @@ pub struct Spawned {
     pub pid: i32,
     /// Pipe to its stdin, unless stdin is the pty.
     pub stdin: Option<AsyncStream>,
-    /// Pipe from its stdout, unless stdout is the pty.
-    pub stdout: Option<AsyncStream>,
-    /// Pipe from its stderr, unless stderr is the pty.
-    pub stderr: Option<AsyncStream>,
+    /// Pipe from its stdout (blocking), unless stdout is the pty.
+    pub stdout: Option<OwnedFd>,
+    /// Pipe from its stderr (blocking), unless stderr is the pty.
+    pub stderr: Option<OwnedFd>,
     /// The pty master, when any stream is a terminal.
     pub pty: Option<AsyncStream>,
 }
@@ -111,13 +111,13 @@ pub fn spawn(
     } else {
         let (r, w) = pipe().map_err(io_err)?;
         grow_pipe(&r);
-        (w, Some(AsyncStream::new(r).map_err(io_err)?))
+        (w, Some(r))
     };
     let (stderr_child, stderr) = if stderr_tty {
         (slave(&pty).map_err(io_err)?, None)
     } else {
         let (r, w) = pipe().map_err(io_err)?;
-        (w, Some(AsyncStream::new(r).map_err(io_err)?))
+        (w, Some(r))
     };
 
     // Descriptors above 2, so that dup2 onto 0–2 in the child never clobbers a source.

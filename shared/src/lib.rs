@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod credential;
+pub mod data_link;
 pub mod ids;
 pub mod logging;
 pub mod proto;

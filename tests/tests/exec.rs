@@ -97,6 +97,25 @@ fn stdout_carries_100_mb_byte_for_byte() {
 }
 
 #[test]
+fn a_closed_stdout_at_home_gives_the_job_sigpipe() {
+    let c = cluster(2);
+    // As `yes | head -1` here: once the reader is gone, `yes` dies of SIGPIPE.
+    let mut child = c
+        .mig(0)
+        .args(["-H", "b", "yes"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert_eq!(first, "y\n");
+    assert_eq!(child.wait().unwrap().code(), Some(128 + libc::SIGPIPE));
+}
+
+#[test]
 fn stdin_carries_50_mb_there_and_back() {
     let c = cluster(2);
     let data = pattern(50_000_000);
