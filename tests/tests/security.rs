@@ -153,6 +153,9 @@ fn garbage_and_oversized_requests_do_not_hurt_migd() {
     let payloads: Vec<Vec<u8>> = vec![
         b"GET / HTTP/1.1\r\nHost: x\r\n\r\n".to_vec(),
         (0..65536u32).map(|i| (i * 7919 % 251) as u8).collect(),
+        // Data-link hellos with a bogus credential and with an absurd length.
+        b"ROAMDATA\x00\x00\x00\x05hello".to_vec(),
+        b"ROAMDATA\xff\xff\xff\xff".to_vec(),
         [
             &b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"[..],
             &[0xff, 0xff, 0xff, 0x00, 0x00, 0, 0, 0, 1],
