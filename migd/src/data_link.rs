@@ -9,8 +9,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use roam_shared::credential::{ClusterKey, ReplayGuard};
-use roam_shared::data_link::{read_hello, write_hello};
-use tokio::io::AsyncWriteExt;
+use roam_shared::data_link::{HEAD_LEN, credential_len, hello};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::Notify;
 
 /// How long a link may wait for its job, and a job for its link.
@@ -42,18 +42,15 @@ impl DataLinks {
             .peer_addr()
             .map_or_else(|_| "?".into(), |a| a.to_string());
         let checked = async {
+            let mut conn = conn;
+            let wire = tokio::time::timeout(RENDEZVOUS, read_hello(&mut conn))
+                .await
+                .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "no hello"))??;
+            let cred = key.verify(&wire).map_err(std::io::Error::other)?;
+            replays.admit(&cred).map_err(std::io::Error::other)?;
+            // The job's splice thread uses the link with blocking calls.
             let std = conn.into_std()?;
             std.set_nonblocking(false)?;
-            std.set_read_timeout(Some(RENDEZVOUS))?;
-            let (std, wire) = tokio::task::spawn_blocking(move || {
-                let wire = read_hello(&std);
-                (std, wire)
-            })
-            .await
-            .map_err(std::io::Error::other)?;
-            let cred = key.verify(&wire?).map_err(std::io::Error::other)?;
-            replays.admit(&cred).map_err(std::io::Error::other)?;
-            std.set_read_timeout(None)?;
             Ok::<_, std::io::Error>((cred, OwnedFd::from(std)))
         };
         match checked.await {
@@ -104,10 +101,17 @@ pub async fn open(
         .await
         .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "connect timed out"))??;
     conn.set_nodelay(true)?;
-    let mut hello = Vec::new();
-    write_hello(&mut hello, credential)?;
-    conn.write_all(&hello).await?;
+    conn.write_all(&hello(credential)).await?;
     let std = conn.into_std()?;
     std.set_nonblocking(false)?;
     Ok(OwnedFd::from(std))
+}
+
+/// Reads a hello (see `roam_shared::data_link`) from an accepted connection.
+async fn read_hello(conn: &mut tokio::net::TcpStream) -> std::io::Result<Vec<u8>> {
+    let mut head = [0u8; HEAD_LEN];
+    conn.read_exact(&mut head).await?;
+    let mut credential = vec![0u8; credential_len(&head)?];
+    conn.read_exact(&mut credential).await?;
+    Ok(credential)
 }

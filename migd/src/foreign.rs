@@ -63,21 +63,7 @@ pub async fn run(
             .await;
         return;
     }
-    let stdout_is_tty = spec.terminal.as_ref().is_some_and(|t| t.stdout);
-    let link = if spec.stdout_on_data_link && !stdout_is_tty {
-        match migd.data_links.take(&cred.job_id, cred.uid).await {
-            Some(link) => Some(link),
-            None => {
-                let why = "the home's data link for stdout did not arrive";
-                let _ = out
-                    .send(Ok(failure(Kind::Internal, format!("on {me}"), why)))
-                    .await;
-                return;
-            }
-        }
-    } else {
-        None
-    };
+    let use_link = spec.stdout_on_data_link && !spec.terminal.as_ref().is_some_and(|t| t.stdout);
     let identity = migd.is_root.then(|| Identity {
         uid: cred.uid,
         gids: cred.gids.clone(),
@@ -129,13 +115,26 @@ pub async fn run(
     let pty = spawned.pty.map(Arc::new);
     let mut pumps = Vec::new();
     let mut stdout = spawned.stdout;
-    if let (Some(pipe), Some(link)) = (stdout.take_if(|_| link.is_some()), link) {
-        // Bulk stdout goes home over its data link, inside the kernel.
-        pumps.push(tokio::task::spawn_blocking(move || {
-            if let Err(e) = crate::splice::pipe_to_socket(&pipe, &link) {
-                tracing::debug!("stdout data link: {e}");
-            }
-            let _ = nix::sys::socket::shutdown(link.as_raw_fd(), nix::sys::socket::Shutdown::Write);
+    if let Some(pipe) = stdout.take_if(|_| use_link) {
+        // Bulk stdout goes home over its data link, inside the kernel. The job need not wait for
+        // the link: until it comes, output waits in the pipe.
+        let (migd, job_id, uid, out) = (migd.clone(), cred.job_id.clone(), cred.uid, out.clone());
+        pumps.push(tokio::spawn(async move {
+            let Some(link) = migd.data_links.take(&job_id, uid).await else {
+                tracing::warn!(job = %job_id, "no data link came; stdout goes over the call");
+                if let Ok(s) = AsyncStream::new(pipe) {
+                    pump(Arc::new(s), false, out).await;
+                }
+                return;
+            };
+            let _ = tokio::task::spawn_blocking(move || {
+                if let Err(e) = crate::splice::pipe_to_socket(&pipe, &link) {
+                    tracing::debug!("stdout data link: {e}");
+                }
+                let _ =
+                    nix::sys::socket::shutdown(link.as_raw_fd(), nix::sys::socket::Shutdown::Write);
+            })
+            .await;
         }));
     }
     for (stream, is_err) in [(stdout, false), (spawned.stderr, true)] {

@@ -186,12 +186,6 @@ async fn open_exec(
             job_id.as_str(),
         )
     };
-    let link = if with_link {
-        let opened = crate::data_link::open(addr, &sign(), migd.config.migd.connect_timeout).await;
-        Some(opened.map_err(|e| unreachable(format!("data link: {e}")))?)
-    } else {
-        None
-    };
     let credential = sign();
     let mut request = Request::new(ReceiverStream::new(input));
     request.metadata_mut().insert_bin(
@@ -199,7 +193,19 @@ async fn open_exec(
         MetadataValue::from_bytes(&credential),
     );
     let mut client = RemoteClient::new(channel).max_decoding_message_size(MAX_MESSAGE);
-    match client.exec(request).await {
+    // The link and the call go out together; the remote job waits for its link.
+    let link_credential = with_link.then(sign);
+    let open_link = async {
+        match &link_credential {
+            Some(cred) => crate::data_link::open(addr, cred, migd.config.migd.connect_timeout)
+                .await
+                .map(Some),
+            None => Ok(None),
+        }
+    };
+    let (link, called) = tokio::join!(open_link, client.exec(request));
+    let link = link.map_err(|e| unreachable(format!("data link: {e}")))?;
+    match called {
         Ok(response) => Ok((response.into_inner(), link)),
         Err(status) => {
             let why = status.message().to_owned();

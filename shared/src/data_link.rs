@@ -4,42 +4,35 @@
 //! a hello — [`MAGIC`], then a big-endian `u32` length and a signed credential for the job — so
 //! the remote side can tell it from HTTP/2 (which starts with `PRI `) and authenticate it.
 
-use std::io::{self, Read, Write};
+use std::io;
 
 /// The first bytes of a data link.
 pub const MAGIC: &[u8; 8] = b"ROAMDATA";
+/// Length of the hello's fixed head: magic and credential length.
+pub const HEAD_LEN: usize = 12;
 /// Longest credential a hello may carry.
 pub const MAX_CREDENTIAL: usize = 4096;
 
-/// Writes the hello for a link carrying the job whose credential is `credential`.
-pub fn write_hello(mut to: impl Write, credential: &[u8]) -> io::Result<()> {
-    let mut hello = Vec::with_capacity(MAGIC.len() + 4 + credential.len());
+/// The hello for a link carrying the job whose credential is `credential`.
+pub fn hello(credential: &[u8]) -> Vec<u8> {
+    let mut hello = Vec::with_capacity(HEAD_LEN + credential.len());
     hello.extend_from_slice(MAGIC);
     hello.extend_from_slice(&(credential.len() as u32).to_be_bytes());
     hello.extend_from_slice(credential);
-    to.write_all(&hello)
+    hello
 }
 
-/// Reads a hello (magic included); returns the credential bytes.
-pub fn read_hello(mut from: impl Read) -> io::Result<Vec<u8>> {
-    let mut head = [0u8; 12];
-    from.read_exact(&mut head)?;
-    if &head[..8] != MAGIC {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            "not a data link",
-        ));
+/// Checks a hello's head; returns the length of the credential that follows.
+pub fn credential_len(head: &[u8; HEAD_LEN]) -> io::Result<usize> {
+    let invalid = |what: &str| io::Error::new(io::ErrorKind::InvalidData, what.to_owned());
+    if &head[..MAGIC.len()] != MAGIC {
+        return Err(invalid("not a data link"));
     }
     let len = u32::from_be_bytes([head[8], head[9], head[10], head[11]]) as usize;
     if len > MAX_CREDENTIAL {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            "data link credential too long",
-        ));
+        return Err(invalid("data link credential too long"));
     }
-    let mut credential = vec![0u8; len];
-    from.read_exact(&mut credential)?;
-    Ok(credential)
+    Ok(len)
 }
 
 #[cfg(test)]
@@ -47,13 +40,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn hellos_round_trip_and_garbage_is_refused() {
-        let mut wire = Vec::new();
-        write_hello(&mut wire, b"credential").unwrap();
-        assert_eq!(read_hello(wire.as_slice()).unwrap(), b"credential");
-        assert!(read_hello(&b"PRI * HTTP/2.0\r\n"[..]).is_err());
-        let mut huge = MAGIC.to_vec();
-        huge.extend_from_slice(&u32::MAX.to_be_bytes());
-        assert!(read_hello(huge.as_slice()).is_err());
+    fn hellos_parse_and_garbage_is_refused() {
+        let wire = hello(b"credential");
+        let head: [u8; HEAD_LEN] = wire[..HEAD_LEN].try_into().unwrap();
+        assert_eq!(credential_len(&head).unwrap(), 10);
+        assert_eq!(&wire[HEAD_LEN..], b"credential");
+        assert!(credential_len(b"PRI * HTTP/2").is_err());
+        let mut huge = *b"ROAMDATA\0\0\0\0";
+        huge[8..].copy_from_slice(&u32::MAX.to_be_bytes());
+        assert!(credential_len(&huge).is_err());
     }
 }
