@@ -358,10 +358,17 @@ fn build<R: Read>(
 
     // Timers last, so that they lose as little time as possible before the process runs.
     for (which, t) in p.itimers.iter().enumerate() {
-        if t.value_sec == 0 && t.value_usec == 0 {
-            continue;
+        let (mut value_sec, mut value_usec) = (t.value_sec, t.value_usec);
+        if value_sec == 0 && value_usec == 0 {
+            if t.interval_sec == 0 && t.interval_usec == 0 {
+                continue;
+            }
+            // A periodic ITIMER_REAL that fired while the process was stopped reads as 0 until
+            // its SIGALRM (saved as pending) is dequeued, which is when the kernel re-arms it:
+            // re-arm it for one interval here.
+            (value_sec, value_usec) = (t.interval_sec, t.interval_usec);
         }
-        let v: Vec<u8> = [t.interval_sec, t.interval_usec, t.value_sec, t.value_usec]
+        let v: Vec<u8> = [t.interval_sec, t.interval_usec, value_sec, value_usec]
             .iter()
             .flat_map(|w| w.to_le_bytes())
             .collect();
