@@ -1,11 +1,12 @@
 //! A loopback cluster of real migd processes.
 
 use std::fmt::Write as _;
+use std::io::{BufRead, BufReader};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -24,8 +25,6 @@ pub struct ClusterOptions {
     pub allow_root: bool,
     /// `[migd] hangup_grace` on every host.
     pub hangup_grace: Duration,
-    /// Where daemons' stderr goes: inherited (for the demo with `RUST_LOG`) or a log file.
-    pub inherit_stderr: bool,
     /// Run the migds as this user instead of the caller (needs root).
     pub migd_uid: Option<u32>,
 }
@@ -36,7 +35,6 @@ impl Default for ClusterOptions {
             hosts: 3,
             allow_root: true,
             hangup_grace: Duration::from_secs(1),
-            inherit_stderr: false,
             migd_uid: None,
         }
     }
@@ -53,7 +51,7 @@ pub struct Host {
     pub config: PathBuf,
     /// Its migd's local socket.
     pub socket: PathBuf,
-    /// Its migd's log file (when not inherited).
+    /// Its migd's log file.
     pub log: PathBuf,
     migd: Option<Child>,
 }
@@ -173,19 +171,26 @@ impl Cluster {
         cmd
     }
 
+    /// Starts `mig ARGS` from host `i` with its stdout piped to the caller (stdin: `stdin`).
+    pub fn spawn_mig(&self, i: usize, args: &[&str], stdin: Stdio) -> MigJob {
+        let mut child = self
+            .mig(i)
+            .args(args)
+            .stdin(stdin)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start mig");
+        let stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+        MigJob { child, stdout }
+    }
+
     /// Starts (or restarts) host `i`'s migd and waits until it serves its socket.
     pub fn start_host(&mut self, i: usize) -> anyhow::Result<()> {
         let host = &mut self.hosts[i];
-        let stderr = if self.options.inherit_stderr {
-            Stdio::inherit()
-        } else {
-            Stdio::from(
-                std::fs::OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(&host.log)?,
-            )
-        };
+        let stderr = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&host.log)?;
         let mut cmd = Command::new(&self.bin.migd);
         if let Some(uid) = self.options.migd_uid {
             cmd.uid(uid).gid(uid);
@@ -279,4 +284,22 @@ fn free_port(ips: &[Ipv4Addr]) -> anyhow::Result<u16> {
         }
     }
     bail!("no TCP port is free on all of {ips:?}")
+}
+
+/// A running `mig` whose stdout the test reads.
+pub struct MigJob {
+    /// The mig process (its stdin is the caller's to use).
+    pub child: Child,
+    /// Its stdout.
+    pub stdout: BufReader<ChildStdout>,
+}
+
+impl MigJob {
+    /// The next line of output, without its newline (panics at end of output).
+    pub fn line(&mut self) -> String {
+        let mut line = String::new();
+        self.stdout.read_line(&mut line).expect("read mig's stdout");
+        assert!(!line.is_empty(), "mig's output ended");
+        line.trim_end_matches('\n').to_owned()
+    }
 }

@@ -5,8 +5,10 @@
 
 mod binaries;
 mod cluster;
+mod process;
 mod wait;
 
 pub use binaries::Binaries;
-pub use cluster::{Cluster, ClusterOptions, Host};
+pub use cluster::{Cluster, ClusterOptions, Host, MigJob};
+pub use process::{alive, process_state};
 pub use wait::wait_until;

@@ -4,7 +4,7 @@ use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use roam_harness::{Binaries, wait_until};
+use roam_harness::{Binaries, alive, wait_until};
 
 fn migd() -> Command {
     Command::new(&Binaries::from_workspace().expect("build migd").migd)
@@ -26,13 +26,6 @@ fn sleeper(stdin: Stdio) -> Child {
         .stderr(Stdio::null())
         .spawn()
         .unwrap()
-}
-
-fn alive(pid: i32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
-        s.rsplit_once(") ")
-            .is_some_and(|(_, r)| !r.starts_with('Z'))
-    })
 }
 
 #[test]

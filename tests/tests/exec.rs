@@ -1,10 +1,10 @@
 //! Remote execution as a user sees it: `mig` against a real loopback cluster.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, Read, Write};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use roam_harness::{Binaries, Cluster, ClusterOptions, wait_until};
+use roam_harness::{Binaries, Cluster, ClusterOptions, MigJob, process_state, wait_until};
 
 fn cluster(hosts: usize) -> Cluster {
     let bin = Binaries::from_workspace().expect("build migd and mig");
@@ -100,17 +100,9 @@ fn stdout_carries_100_mb_byte_for_byte() {
 fn a_closed_stdout_at_home_gives_the_job_sigpipe() {
     let c = cluster(2);
     // As `yes | head -1` here: once the reader is gone, `yes` dies of SIGPIPE.
-    let mut child = c
-        .mig(0)
-        .args(["-H", "b", "yes"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let MigJob { mut child, stdout } = c.spawn_mig(0, &["-H", "b", "yes"], Stdio::null());
     let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
+    { stdout }.read_line(&mut first).unwrap();
     assert_eq!(first, "y\n");
     assert_eq!(child.wait().unwrap().code(), Some(128 + libc::SIGPIPE));
 }
@@ -262,28 +254,12 @@ fn unknown_host_is_mig_failure() {
 #[test]
 fn sigint_to_mig_reaches_a_remote_process_that_traps_it() {
     let c = cluster(2);
-    let mut child = c
-        .mig(0)
-        .args([
-            "-H",
-            "b",
-            "sh",
-            "-c",
-            "trap 'echo got INT; exit 3' INT; echo ready; while :; do sleep 0.05; done",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    assert_eq!(lines.next().unwrap().unwrap(), "ready");
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(child.id() as i32),
-        nix::sys::signal::SIGINT,
-    )
-    .unwrap();
-    assert_eq!(lines.next().unwrap().unwrap(), "got INT");
-    assert_eq!(child.wait().unwrap().code(), Some(3));
+    let script = "trap 'echo got INT; exit 3' INT; echo ready; while :; do sleep 0.05; done";
+    let mut job = c.spawn_mig(0, &["-H", "b", "sh", "-c", script], Stdio::null());
+    assert_eq!(job.line(), "ready");
+    send(&job.child, nix::sys::signal::SIGINT);
+    assert_eq!(job.line(), "got INT");
+    assert_eq!(job.child.wait().unwrap().code(), Some(3));
 }
 
 #[test]
@@ -293,19 +269,11 @@ fn every_forwarded_signal_reaches_the_remote_process() {
         let script = format!(
             "trap 'echo got {name}; exit 5' {name}; echo ready; while :; do sleep 0.05; done"
         );
-        let mut child = c
-            .mig(0)
-            .args(["-H", "b", "sh", "-c", &script])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        assert_eq!(lines.next().unwrap().unwrap(), "ready");
-        let signal: nix::sys::signal::Signal = format!("SIG{name}").parse().unwrap();
-        nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), signal).unwrap();
-        assert_eq!(lines.next().unwrap().unwrap(), format!("got {name}"));
-        assert_eq!(child.wait().unwrap().code(), Some(5), "{name}");
+        let mut job = c.spawn_mig(0, &["-H", "b", "sh", "-c", &script], Stdio::null());
+        assert_eq!(job.line(), "ready");
+        send(&job.child, format!("SIG{name}").parse().unwrap());
+        assert_eq!(job.line(), format!("got {name}"));
+        assert_eq!(job.child.wait().unwrap().code(), Some(5), "{name}");
     }
 }
 
@@ -315,42 +283,33 @@ fn tstp_stops_the_job_and_mig_and_cont_resumes_both() {
     use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
     use nix::unistd::Pid;
     let c = cluster(2);
-    let mut child = c
-        .mig(0)
-        .args(["-H", "b", "sh", "-c", "echo $$; read line; echo got $line"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mig = Pid::from_raw(child.id() as i32);
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut remote = String::new();
-    out.read_line(&mut remote).unwrap();
-    let remote: i32 = remote.trim().parse().unwrap();
+    let script = "echo $$; read line; echo got $line";
+    let mut job = c.spawn_mig(0, &["-H", "b", "sh", "-c", script], Stdio::piped());
+    let mig = Pid::from_raw(job.child.id() as i32);
+    let remote: i32 = job.line().parse().unwrap();
     kill(mig, Signal::SIGTSTP).unwrap();
     assert_eq!(
         waitpid(mig, Some(WaitPidFlag::WUNTRACED)).unwrap(),
         WaitStatus::Stopped(mig, Signal::SIGSTOP)
     );
     assert_eq!(
-        proc_state(remote),
+        process_state(remote),
         Some('T'),
         "the remote process is stopped too"
     );
     kill(mig, Signal::SIGCONT).unwrap();
-    assert!(wait_until(Duration::from_secs(5), || proc_state(remote) == Some('S')));
-    child.stdin.take().unwrap().write_all(b"on\n").unwrap();
+    assert!(wait_until(Duration::from_secs(5), || process_state(remote)
+        == Some('S')));
+    job.child.stdin.take().unwrap().write_all(b"on\n").unwrap();
     let mut rest = String::new();
-    out.read_to_string(&mut rest).unwrap();
+    job.stdout.read_to_string(&mut rest).unwrap();
     assert_eq!(rest, "got on\n");
-    assert!(child.wait().unwrap().success());
+    assert!(job.child.wait().unwrap().success());
 }
 
-/// The state letter of a live process (`R`, `S`, `T`, …), `None` when it is gone or a zombie.
-fn proc_state(pid: i32) -> Option<char> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let state = stat.rsplit_once(") ")?.1.chars().next()?;
-    (state != 'Z').then_some(state)
+/// Sends `signal` to the mig process `child`.
+fn send(child: &std::process::Child, signal: nix::sys::signal::Signal) {
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), signal).unwrap();
 }
 
 #[test]
@@ -365,17 +324,12 @@ fn verbose_mode_says_where_and_reports_usage() {
 #[test]
 fn the_job_tables_show_a_running_job_at_home_and_away() {
     let c = cluster(2);
-    let mut child = c
-        .mig(0)
-        .args(["-H", "b", "sh", "-c", "echo ready; cat >/dev/null"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let script = "echo ready; cat >/dev/null";
+    let MigJob {
+        mut child,
+        mut stdout,
+    } = c.spawn_mig(0, &["-H", "b", "sh", "-c", script], Stdio::piped());
+    stdout.read_line(&mut String::new()).unwrap();
     let away = c.list_jobs(1).unwrap();
     let home = c.list_jobs(0).unwrap();
     assert_eq!(away.foreign.len(), 1);

@@ -1,11 +1,10 @@
 //! What is left behind, and what happens when a side goes away: hosts down, mig killed, migd
 //! stopped.
 
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use roam_harness::{Binaries, Cluster, ClusterOptions, wait_until};
+use roam_harness::{Binaries, Cluster, ClusterOptions, alive, wait_until};
 
 fn cluster(hosts: usize) -> Cluster {
     let bin = Binaries::from_workspace().expect("build migd and mig");
@@ -20,32 +19,15 @@ fn cluster(hosts: usize) -> Cluster {
     .expect("start the cluster")
 }
 
-/// Is `pid` a live process (not gone, not a zombie)?
-fn alive(pid: i32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|s| s.rsplit_once(") ").map(|(_, rest)| !rest.starts_with('Z')))
-        .unwrap_or(false)
-}
-
 /// Starts `script` on host b through mig; returns mig and the pids the script printed first.
 fn start_remote(c: &Cluster, script: &str) -> (Child, Vec<i32>) {
-    let mut child = c
-        .mig(0)
-        .args(["-H", "b", "sh", "-c", script])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let pids = line
+    let mut job = c.spawn_mig(0, &["-H", "b", "sh", "-c", script], Stdio::null());
+    let pids = job
+        .line()
         .split_whitespace()
         .map(|p| p.parse().unwrap())
         .collect();
-    (child, pids)
+    (job.child, pids)
 }
 
 #[test]

@@ -238,6 +238,25 @@ pub struct MmFields {
     pub auxv: Vec<u64>,
 }
 
+impl MmFields {
+    /// The address fields in the order both the image and `struct prctl_mm_map` use.
+    pub fn addresses(&self) -> [u64; 11] {
+        [
+            self.start_code,
+            self.end_code,
+            self.start_data,
+            self.end_data,
+            self.start_brk,
+            self.brk,
+            self.start_stack,
+            self.arg_start,
+            self.arg_end,
+            self.env_start,
+            self.env_end,
+        ]
+    }
+}
+
 /// An interval timer (`struct itimerval`, microseconds).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Itimer {
@@ -358,19 +377,7 @@ impl ProcessImage {
                 .u64(t.value_usec);
         }
         let m = &self.mm;
-        for v in [
-            m.start_code,
-            m.end_code,
-            m.start_data,
-            m.end_data,
-            m.start_brk,
-            m.brk,
-            m.start_stack,
-            m.arg_start,
-            m.arg_end,
-            m.env_start,
-            m.env_end,
-        ] {
+        for v in m.addresses() {
             e.u64(v);
         }
         e.u32(m.auxv.len() as u32);

@@ -412,23 +412,12 @@ fn set_mm_map(
     if auxv.len() > 1024 {
         return Err(Error::BadImage("its auxiliary vector is too long".into()));
     }
-    let mut map: Vec<u8> = [
-        m.start_code,
-        m.end_code,
-        m.start_data,
-        m.end_data,
-        m.start_brk,
-        m.brk,
-        m.start_stack,
-        m.arg_start,
-        m.arg_end,
-        m.env_start,
-        m.env_end,
-        auxv_at,
-    ]
-    .iter()
-    .flat_map(|w| w.to_le_bytes())
-    .collect();
+    let mut map: Vec<u8> = m
+        .addresses()
+        .iter()
+        .chain([auxv_at].iter())
+        .flat_map(|w| w.to_le_bytes())
+        .collect();
     map.extend_from_slice(&(auxv.len() as u32).to_le_bytes());
     map.extend_from_slice(&(exe_fd as u32).to_le_bytes());
     mem.write(scratch, &map)
