@@ -44,9 +44,9 @@ pub fn main() -> ExitCode {
     };
     match crate::session::run(&cli, &config) {
         Ok(crate::session::Outcome::Exit(code)) => ExitCode::from(code),
-        Ok(crate::session::Outcome::RunLocally) => {
+        Ok(crate::session::Outcome::RunLocally(why)) => {
             if cli.verbose {
-                eprintln!("mig: no remote host available; running locally");
+                eprintln!("mig: running locally ({why})");
             }
             exec_locally(&cli.command)
         }

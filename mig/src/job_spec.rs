@@ -36,8 +36,9 @@ pub fn capture(command: &[OsString]) -> std::io::Result<JobSpec> {
         umask: current_umask(),
         rlimits: rlimits(),
         terminal,
-        // The home migd decides how stdout travels.
+        // The home migd decides how stdout travels and which lease the job runs under.
         stdout_on_data_link: false,
+        lease_id: String::new(),
     })
 }
 

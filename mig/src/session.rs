@@ -15,7 +15,7 @@ use roam_shared::proto::job_output::Kind as Out;
 use roam_shared::proto::local_client::LocalClient;
 use roam_shared::proto::{Exit, Failure, JobInput, LocalStart, exit};
 use roam_shared::status::{
-    EXIT_MIG_FAILURE, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, signal_exit_code,
+    EXIT_EVICTED, EXIT_MIG_FAILURE, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, signal_exit_code,
 };
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
@@ -29,8 +29,8 @@ use crate::terminal::{self, RawMode};
 pub enum Outcome {
     /// The job ended: exit with this status.
     Exit(u8),
-    /// No remote host is available: run the command here.
-    RunLocally,
+    /// No remote host is available (for this reason): run the command here.
+    RunLocally(String),
 }
 
 /// A failure of mig itself (or of the job's start), printed as `mig: <what>: <why>`.
@@ -68,7 +68,7 @@ impl MigError {
 
     /// Prints the error and returns the status mig exits with.
     pub fn report(&self) -> ExitCode {
-        if self.code == EXIT_MIG_FAILURE {
+        if matches!(self.code, EXIT_MIG_FAILURE | EXIT_EVICTED) {
             eprintln!("mig: {}: {}", self.what, self.why);
         } else {
             eprintln!("mig: {} {}", self.what, self.why);
@@ -135,6 +135,7 @@ async fn session(cli: &Cli, config: &Config) -> Result<Outcome, MigError> {
             spec: Some(spec),
             host: cli.host.clone().unwrap_or_default(),
             remote_only: cli.remote_only,
+            client: String::new(),
         })))
         .await;
     let lost = |e: tonic::Status| {
@@ -153,12 +154,12 @@ async fn session(cli: &Cli, config: &Config) -> Result<Outcome, MigError> {
         .into_inner();
 
     match outputs.message().await.map_err(lost)?.and_then(|o| o.kind) {
-        Some(Out::Placed(p)) if p.local => return Ok(Outcome::RunLocally),
+        Some(Out::Placed(p)) if p.local => return Ok(Outcome::RunLocally(p.via)),
         Some(Out::Placed(p)) => {
             if cli.verbose {
                 eprintln!(
-                    "mig: running on {} (job {}, pid {})",
-                    p.host, p.job_id, p.pid
+                    "mig: running on {} (job {}, pid {}; host from {})",
+                    p.host, p.job_id, p.pid, p.via
                 );
             }
         }
@@ -178,6 +179,7 @@ async fn session(cli: &Cli, config: &Config) -> Result<Outcome, MigError> {
     };
     start_stdin_reader(input.clone());
 
+    let mut evicted = None;
     let exit = loop {
         tokio::select! {
             output = outputs.message() => match output.map_err(lost)?.and_then(|o| o.kind) {
@@ -190,6 +192,8 @@ async fn session(cli: &Cli, config: &Config) -> Result<Outcome, MigError> {
                 }
                 Some(Out::Exit(exit)) => break exit,
                 Some(Out::Failure(f)) => return Err(MigError::from_failure(f)),
+                // The job is frozen and about to be ended; its exit follows.
+                Some(Out::Evicted(e)) => evicted = Some(e),
                 // Output went straight to our descriptors; nothing else needs an answer.
                 _ => {}
             },
@@ -211,6 +215,13 @@ async fn session(cli: &Cli, config: &Config) -> Result<Outcome, MigError> {
     drop(raw);
     if cli.verbose {
         report_usage(&exit);
+    }
+    if let Some(e) = evicted {
+        return Err(MigError {
+            what: format!("evicted from {}", e.host),
+            why: e.reason,
+            code: EXIT_EVICTED,
+        });
     }
     Ok(Outcome::Exit(exit_code(&exit)))
 }

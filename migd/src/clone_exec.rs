@@ -34,6 +34,8 @@ pub struct ExecPlan {
     pub cwd: CString,
     /// migd's pid: the job is killed when that process dies.
     pub parent: libc::pid_t,
+    /// A cgroup's `cgroup.procs`, open for writing: the child joins that cgroup first thing.
+    pub cgroup_procs: Option<RawFd>,
 }
 
 /// Which step failed in the child, with its errno.
@@ -155,6 +157,12 @@ unsafe fn setup(plan: &ExecPlan) -> Result<(), c_int> {
     };
     // SAFETY: the caller runs this in the child; each call only reads `plan`.
     unsafe {
+        if let Some(fd) = plan.cgroup_procs {
+            // "0" is the writing process: the child, before it can start any other.
+            if libc::write(fd, b"0".as_ptr().cast(), 1) < 0 {
+                return Err(*libc::__errno_location());
+            }
+        }
         // Default dispositions (SIGPIPE is ignored in migd) and an empty mask for the new program.
         for sig in 1..libc::SIGRTMAX() {
             if sig != libc::SIGKILL && sig != libc::SIGSTOP {

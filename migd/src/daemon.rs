@@ -19,10 +19,12 @@ use tonic::transport::{Channel, Server};
 use roam_shared::credential::ReplayGuard;
 use roam_shared::data_link::MAGIC as DATA_LINK_MAGIC;
 
-use crate::auth::CredentialCheck;
 use crate::data_link::DataLinks;
+use crate::freezer::Freezer;
+use crate::leases::Leases;
 use crate::reaper::Reaper;
 use crate::table::Tables;
+use roam_shared::auth::CredentialCheck;
 
 /// Largest message either API accepts; stdio chunks are far smaller.
 pub const MAX_MESSAGE: usize = 4 << 20;
@@ -49,6 +51,10 @@ pub struct Migd {
     pub replays: Arc<ReplayGuard>,
     /// Data links waiting for their jobs.
     pub data_links: DataLinks,
+    /// The freezer cgroups of foreign jobs, when this host has them.
+    pub freezer: Option<Freezer>,
+    /// Leases from migserver held for jobs whose home is here.
+    pub leases: Arc<Leases>,
 }
 
 /// Runs the daemon until SIGTERM or SIGINT.
@@ -73,9 +79,12 @@ async fn serve(config: Config, key: ClusterKey) -> anyhow::Result<()> {
         channels: Mutex::default(),
         replays: Arc::default(),
         data_links: DataLinks::default(),
+        freezer: Freezer::open(&config.name),
+        leases: Leases::new(&config, key.clone()),
         key: key.clone(),
         config,
     });
+    migd.leases.start_renewing();
     tracing::info!(
         host = %migd.config.name,
         listen = %migd.config.migd.listen,
@@ -159,6 +168,9 @@ async fn bind_local_socket(config: &Config) -> anyhow::Result<UnixListener> {
 async fn end_foreign_processes(migd: &Migd) {
     let pids = migd.tables.foreign_pids();
     if pids.is_empty() {
+        if let Some(freezer) = &migd.freezer {
+            freezer.remove();
+        }
         return;
     }
     tracing::info!(count = pids.len(), "ending foreign processes");
@@ -173,6 +185,9 @@ async fn end_foreign_processes(migd: &Migd) {
     }
     for pid in migd.tables.foreign_pids() {
         crate::foreign::signal_group(pid, libc::SIGKILL);
+    }
+    if let Some(freezer) = &migd.freezer {
+        freezer.remove();
     }
 }
 

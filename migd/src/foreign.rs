@@ -1,6 +1,8 @@
 //! A foreign process's life on this host: start it as its user, stream its stdio to its home,
 //! deliver signals, report stops and the exit, and leave nothing behind — when it ends, its process
-//! group is killed; when its home goes away, it gets SIGHUP, then SIGKILL after a grace period.
+//! group (and freezer cgroup) is killed; when its home goes away, it gets SIGHUP, then SIGKILL
+//! after a grace period; when it is evicted (already frozen by `evict`), its home is told, then it
+//! gets SIGTERM, then SIGKILL after `[migd] evict_grace`.
 
 use std::os::fd::AsRawFd;
 use std::sync::Arc;
@@ -11,7 +13,7 @@ use roam_shared::proto::failure::Kind;
 use roam_shared::proto::job_input::Kind as In;
 use roam_shared::proto::job_output::Kind as Out;
 use roam_shared::proto::{
-    Credential, Exit, Failure, ForeignJob, JobInput, JobOutput, JobSpec, Placed, exit,
+    Credential, Evicted, Exit, Failure, ForeignJob, JobInput, JobOutput, JobSpec, Placed, exit,
 };
 use tokio::sync::mpsc;
 use tokio::time::{Duration, Instant, sleep_until};
@@ -19,6 +21,7 @@ use tonic::{Status, Streaming};
 
 use crate::async_fd::AsyncStream;
 use crate::daemon::Migd;
+use crate::evict::Evictable;
 use crate::reaper::ChildEvent;
 use crate::spawn::{Identity, SpawnError, spawn};
 
@@ -72,7 +75,12 @@ pub async fn run(
         ("ROAM_HOST", me.as_str()),
         ("ROAM_HOME", cred.home.as_str()),
     ];
-    let spawned = match spawn(&spec, identity.as_ref(), &env) {
+    let cgroup = migd.freezer.as_ref().and_then(|f| {
+        f.create(&cred.job_id)
+            .inspect_err(|e| tracing::warn!(job = %cred.job_id, "no freezer cgroup: {e}"))
+            .ok()
+    });
+    let spawned = match spawn(&spec, identity.as_ref(), &env, cgroup.as_ref()) {
         Ok(s) => s,
         Err(e) => {
             let kind = match &e {
@@ -93,21 +101,28 @@ pub async fn run(
     let mut events = migd.reaper.watch(pid);
     let command = spec.command_line();
     tracing::info!(job = %cred.job_id, home = %cred.home, uid = cred.uid, pid, %command, "started");
-    let _entry = migd.tables.add_foreign(ForeignJob {
-        job_id: cred.job_id.clone(),
-        home: cred.home.clone(),
-        uid: cred.uid,
-        pid: pid as u32,
-        command,
-        started_unix_ms: roam_shared::ids::unix_ms_now(),
-    });
+    let (control, mut evictions) = Evictable::new(cgroup, pid);
+    let _entry = migd.tables.add_foreign(
+        ForeignJob {
+            job_id: cred.job_id.clone(),
+            home: cred.home.clone(),
+            uid: cred.uid,
+            pid: pid as u32,
+            command,
+            started_unix_ms: roam_shared::ids::unix_ms_now(),
+            lease_id: spec.lease_id.clone(),
+            ..ForeignJob::default()
+        },
+        control.clone(),
+    );
     let _ = out
         .send(Ok(JobOutput {
             kind: Some(Out::Placed(Placed {
-                host: me,
+                host: me.clone(),
                 job_id: cred.job_id.clone(),
                 local: false,
                 pid: pid as u32,
+                via: String::new(),
             })),
         }))
         .await;
@@ -154,6 +169,13 @@ pub async fn run(
     let mut kill_at: Option<Instant> = None;
     let exit = loop {
         tokio::select! {
+            Some(reason) = evictions.recv() => {
+                // Frozen already; the home hears why before the job ends.
+                let evicted = Evicted { host: me.clone(), reason };
+                let _ = out.send(Ok(JobOutput { kind: Some(Out::Evicted(evicted)) })).await;
+                control.terminate(libc::SIGTERM);
+                kill_at = Some(Instant::now() + migd.config.migd.evict_grace);
+            }
             msg = inbound.message(), if home_present => match msg {
                 Ok(Some(JobInput { kind: Some(kind) })) => match kind {
                     In::Stdin(data) => { let _ = stdin_tx.send(StdinOp::Data(data)).await; }
@@ -179,10 +201,12 @@ pub async fn run(
             },
             _ = sleep_until(kill_at.unwrap_or_else(Instant::now)), if kill_at.is_some() => {
                 tracing::info!(pid, "grace period over: SIGKILL");
-                signal_group(pid, libc::SIGKILL);
+                control.kill_all();
                 kill_at = None;
             }
             event = events.recv() => match event {
+                // A stop by eviction (without a freezer) is not the job's own.
+                Some(ChildEvent::Stopped(_)) if control.is_evicting() => {}
                 Some(ChildEvent::Stopped(sig)) => {
                     let _ = out.send(Ok(JobOutput { kind: Some(Out::Stopped(sig)) })).await;
                 }
@@ -203,8 +227,8 @@ pub async fn run(
             },
         }
     };
-    // Whatever the job left running in its group goes too.
-    signal_group(pid, libc::SIGKILL);
+    // Whatever the job left running, in its group or its cgroup, goes too.
+    control.kill_all();
     drop(stdin_tx);
     let drained = tokio::time::timeout(DRAIN_TIMEOUT, async {
         for p in &mut pumps {

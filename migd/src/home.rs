@@ -12,18 +12,16 @@ use roam_shared::proto::failure::Kind;
 use roam_shared::proto::job_input::Kind as In;
 use roam_shared::proto::job_output::Kind as Out;
 use roam_shared::proto::remote_client::RemoteClient;
-use roam_shared::proto::{
-    CREDENTIAL_METADATA_KEY, HomeJob, JobInput, JobOutput, LocalStart, Placed,
-};
+use roam_shared::proto::{HomeJob, JobInput, JobOutput, LocalStart, Placed};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
-use tonic::metadata::MetadataValue;
 use tonic::transport::{Channel, Endpoint};
 use tonic::{Code, Request, Streaming};
 
 use crate::daemon::{FRAME, MAX_MESSAGE, Migd, WINDOW};
 use crate::foreign::{OutputTx, failure};
 use crate::home_output::OutputSink;
+use crate::leases::Held;
 use crate::peer::PeerInfo;
 
 /// Runs `start` for `peer`: relays between `inbound`/`out` (the caller) and the chosen host.
@@ -34,7 +32,7 @@ pub async fn run(
     inbound: Streaming<JobInput>,
     out: OutputTx,
 ) {
-    let Some(spec) = start.spec else {
+    let Some(spec) = start.spec.clone() else {
         let _ = out
             .send(Ok(failure(
                 Kind::Invalid,
@@ -44,7 +42,7 @@ pub async fn run(
             .await;
         return;
     };
-    let candidates = match candidates(&migd, &start.host) {
+    let candidates = match candidates(&migd, &peer, &start).await {
         Ok(c) => c,
         Err(message) => {
             let _ = out.send(Ok(message)).await;
@@ -57,8 +55,16 @@ pub async fn run(
     spec.stdout_on_data_link =
         peer.stdio.is_some() && !spec.terminal.as_ref().is_some_and(|t| t.stdout);
     let mut last_error = None;
-    for (host, addr) in candidates {
+    for Candidate {
+        host,
+        addr,
+        lease,
+        via,
+    } in candidates
+    {
         let (to_remote, remote_rx) = mpsc::channel::<JobInput>(32);
+        let mut spec = spec.clone();
+        spec.lease_id = lease.as_ref().map(|l| l.id.clone()).unwrap_or_default();
         let _ = to_remote
             .send(JobInput {
                 kind: Some(In::RemoteStart(spec.clone())),
@@ -94,7 +100,14 @@ pub async fn run(
                     let stdout = peer.stdio.as_ref()?.stdout.try_clone().ok()?;
                     Some(StdoutLink::start(socket, stdout))
                 });
-                relay(&host, inbound, out, to_remote, remote, sinks, link).await;
+                let ends = Ends {
+                    inbound,
+                    out,
+                    to_remote,
+                    remote,
+                };
+                relay(&host, via, ends, sinks, link).await;
+                drop(lease);
                 return;
             }
             Err(e) => {
@@ -109,7 +122,10 @@ pub async fn run(
     }
     let message = if start.remote_only {
         let why = last_error.map_or_else(
-            || "no other hosts are configured ([[hosts]] is empty)".to_owned(),
+            || {
+                "migserver has none idle and no other hosts are configured ([[hosts]] is empty)"
+                    .to_owned()
+            },
             |e| format!("none answered (last: {}: {})", e.what, e.why),
         );
         failure(Kind::Unreachable, "no remote host available", why)
@@ -120,18 +136,48 @@ pub async fn run(
                 job_id: job_id.to_string(),
                 local: true,
                 pid: 0,
+                via: last_error.map_or_else(
+                    || "no host: none idle and no [[hosts]] configured".to_owned(),
+                    |e| format!("no host: {}: {}", e.what, e.why),
+                ),
             })),
         }
     };
     let _ = out.send(Ok(message)).await;
 }
 
-/// The hosts to try, in order: the one asked for, or every configured host, starting from a
-/// different one each time so that jobs spread.
-fn candidates(migd: &Migd, asked: &str) -> Result<Vec<(String, SocketAddr)>, JobOutput> {
+/// A host to try, and how it was chosen.
+struct Candidate {
+    host: String,
+    addr: SocketAddr,
+    /// The lease the job runs under, when migserver chose the host; released on drop.
+    lease: Option<Lease>,
+    /// For `mig -v`.
+    via: String,
+}
+
+/// A lease with its id at hand.
+struct Lease {
+    id: String,
+    _held: Held,
+}
+
+/// The hosts to try, in order: the one asked for; else a host leased from migserver, then every
+/// host of the static list, starting from a different one each time so that jobs spread.
+async fn candidates(
+    migd: &Migd,
+    peer: &PeerInfo,
+    start: &LocalStart,
+) -> Result<Vec<Candidate>, JobOutput> {
+    let asked = start.host.as_str();
     if !asked.is_empty() {
         return match migd.config.host_addr(asked) {
-            Some(addr) => Ok(vec![(asked.to_owned(), addr)]),
+            Some(addr) => Ok(vec![Candidate {
+                host: asked.to_owned(),
+                addr,
+                lease: None,
+                via: "-H".into(),
+            }]),
             None => Err(failure(
                 Kind::UnknownHost,
                 format!("unknown host {asked:?}"),
@@ -139,19 +185,46 @@ fn candidates(migd: &Migd, asked: &str) -> Result<Vec<(String, SocketAddr)>, Job
             )),
         };
     }
+    let client = if start.client.is_empty() {
+        "mig"
+    } else {
+        &start.client
+    };
+    let mut list = Vec::new();
+    let static_via = match migd.leases.request(peer.uid, &peer.gids, client).await {
+        Ok((grant, held)) => {
+            list.push(Candidate {
+                host: grant.host,
+                addr: grant.addr,
+                lease: Some(Lease {
+                    id: grant.id,
+                    _held: held,
+                }),
+                via: "migserver".into(),
+            });
+            "static host list (the migserver host did not answer)".to_owned()
+        }
+        Err(why) => format!("static host list ({why})"),
+    };
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     let mut others: Vec<_> = migd
         .config
         .hosts
         .iter()
         .filter(|h| h.name != migd.config.name)
-        .map(|h| (h.name.clone(), h.addr))
+        .map(|h| Candidate {
+            host: h.name.clone(),
+            addr: h.addr,
+            lease: None,
+            via: static_via.clone(),
+        })
         .collect();
     if !others.is_empty() {
         let first = NEXT.fetch_add(1, Ordering::Relaxed) % others.len();
         others.rotate_left(first);
     }
-    Ok(others)
+    list.extend(others);
+    Ok(list)
 }
 
 struct OpenError {
@@ -188,10 +261,7 @@ async fn open_exec(
     };
     let credential = sign();
     let mut request = Request::new(ReceiverStream::new(input));
-    request.metadata_mut().insert_bin(
-        CREDENTIAL_METADATA_KEY,
-        MetadataValue::from_bytes(&credential),
-    );
+    roam_shared::auth::attach(&mut request, &credential);
     let mut client = RemoteClient::new(channel).max_decoding_message_size(MAX_MESSAGE);
     // The link and the call go out together; the remote job waits for its link.
     let link_credential = with_link.then(sign);
@@ -272,17 +342,29 @@ fn transport_reason(e: &tonic::transport::Error) -> String {
     source.to_string()
 }
 
+/// The four ends a relay connects: the caller's input and output, the host's input and output.
+struct Ends {
+    inbound: Streaming<JobInput>,
+    out: OutputTx,
+    to_remote: mpsc::Sender<JobInput>,
+    remote: Streaming<JobOutput>,
+}
+
 /// Copies the caller's input to the host, and the host's output to the caller's descriptors
 /// (`sinks`, when it passed them) or its stream, until the job ends or either side goes away.
 async fn relay(
     host: &str,
-    mut inbound: Streaming<JobInput>,
-    out: OutputTx,
-    to_remote: mpsc::Sender<JobInput>,
-    mut remote: Streaming<JobOutput>,
+    via: String,
+    ends: Ends,
     mut sinks: Option<(OutputSink, OutputSink)>,
     mut link: Option<StdoutLink>,
 ) {
+    let Ends {
+        mut inbound,
+        out,
+        to_remote,
+        mut remote,
+    } = ends;
     let mut stdout_broken = false;
     loop {
         tokio::select! {
@@ -317,6 +399,12 @@ async fn relay(
                 Ok(Some(JobOutput { kind: Some(Out::Stderr(data)) })) if sinks.is_some() => {
                     let (_, stderr) = sinks.as_mut().expect("checked");
                     let _ = stderr.send(data).await;
+                }
+                Ok(Some(JobOutput { kind: Some(Out::Placed(placed)) })) => {
+                    let placed = Placed { via: via.clone(), ..placed };
+                    if out.send(Ok(JobOutput { kind: Some(Out::Placed(placed)) })).await.is_err() {
+                        return;
+                    }
                 }
                 Ok(Some(output)) => {
                     let last = matches!(output.kind, Some(Out::Exit(_)) | Some(Out::Failure(_)));

@@ -4,15 +4,17 @@
 //! by hand through `by_hand`). It never decides *where* or *when* work goes; its callers do.
 
 mod async_fd;
-mod auth;
 mod by_hand;
 pub mod cli;
 mod clone_exec;
 mod daemon;
 mod data_link;
+mod evict;
 mod foreign;
+mod freezer;
 mod home;
 mod home_output;
+mod leases;
 mod local_api;
 mod peer;
 mod pty;

@@ -6,7 +6,10 @@ use std::sync::Arc;
 
 use roam_shared::proto::job_input::Kind as In;
 use roam_shared::proto::local_server::Local;
-use roam_shared::proto::{JobInput, JobOutput, JobTable, ListJobsRequest};
+use roam_shared::proto::{
+    EvictReply, EvictRequest, IssueCredentialRequest, JobInput, JobOutput, JobTable,
+    ListJobsRequest, SignedCredential,
+};
 use tokio_stream::Stream;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status, Streaming};
@@ -37,11 +40,7 @@ impl Local for LocalApi {
         &self,
         request: Request<Streaming<JobInput>>,
     ) -> Result<Response<OutputStream>, Status> {
-        let peer = request
-            .extensions()
-            .get::<PeerInfo>()
-            .cloned()
-            .ok_or_else(|| Status::unauthenticated("caller credentials unknown"))?;
+        let peer = peer_of(&request)?;
         let mut inbound = request.into_inner();
         let first = tokio::time::timeout(START_TIMEOUT, inbound.message())
             .await
@@ -71,4 +70,46 @@ impl Local for LocalApi {
     ) -> Result<Response<JobTable>, Status> {
         Ok(Response::new(self.migd.tables.snapshot()))
     }
+
+    async fn evict(&self, request: Request<EvictRequest>) -> Result<Response<EvictReply>, Status> {
+        let peer = peer_of(&request)?;
+        let own = nix::unistd::geteuid().as_raw();
+        if peer.uid != 0 && peer.uid != own {
+            return Err(Status::permission_denied(format!(
+                "only root or migd's own user (uid {own}) may evict; you are uid {}",
+                peer.uid
+            )));
+        }
+        let request = request.into_inner();
+        let reason = if request.reason.is_empty() {
+            "evicted".to_owned()
+        } else {
+            request.reason
+        };
+        let job_ids = crate::evict::evict(&self.migd.tables, &request.lease_ids, &reason);
+        Ok(Response::new(EvictReply { job_ids }))
+    }
+
+    async fn issue_credential(
+        &self,
+        request: Request<IssueCredentialRequest>,
+    ) -> Result<Response<SignedCredential>, Status> {
+        let peer = peer_of(&request)?;
+        let wire = self
+            .migd
+            .key
+            .sign(peer.uid, peer.gids, &self.migd.config.name, "");
+        let signed = prost::Message::decode(wire.as_slice())
+            .map_err(|_| Status::internal("cannot encode a credential"))?;
+        Ok(Response::new(signed))
+    }
+}
+
+/// Who called, as the kernel told us when they connected.
+fn peer_of<T>(request: &Request<T>) -> Result<PeerInfo, Status> {
+    request
+        .extensions()
+        .get::<PeerInfo>()
+        .cloned()
+        .ok_or_else(|| Status::unauthenticated("caller credentials unknown"))
 }

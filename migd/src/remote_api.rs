@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use roam_shared::proto::job_input::Kind as In;
 use roam_shared::proto::remote_server::Remote;
-use roam_shared::proto::{Credential, JobInput, JobOutput, PingReply, PingRequest};
+use roam_shared::proto::{JobInput, JobOutput, PingReply, PingRequest};
 use tokio_stream::Stream;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status, Streaming};
@@ -39,11 +39,7 @@ impl Remote for RemoteApi {
         &self,
         request: Request<Streaming<JobInput>>,
     ) -> Result<Response<OutputStream>, Status> {
-        let cred = request
-            .extensions()
-            .get::<Credential>()
-            .cloned()
-            .ok_or_else(|| Status::unauthenticated("no credential"))?;
+        let cred = roam_shared::auth::credential_of(&request)?.clone();
         let mut inbound = request.into_inner();
         let first = tokio::time::timeout(START_TIMEOUT, inbound.message())
             .await

@@ -11,6 +11,7 @@ use roam_shared::proto::JobSpec;
 
 use crate::async_fd::AsyncStream;
 use crate::clone_exec::{self, ExecError, ExecPlan};
+use crate::freezer::JobCgroup;
 use crate::pty;
 
 /// Whom the process runs as. `None` in [`spawn`] keeps migd's own identity.
@@ -77,6 +78,7 @@ pub fn spawn(
     spec: &JobSpec,
     who: Option<&Identity>,
     extra_env: &[(&str, &str)],
+    cgroup: Option<&JobCgroup>,
 ) -> Result<Spawned, SpawnError> {
     let argv0 = spec.argv.first().ok_or(SpawnError::EmptyCommand)?;
     let command = String::from_utf8_lossy(argv0).into_owned();
@@ -143,6 +145,10 @@ pub fn spawn(
         .iter()
         .find(|e| e.name == b"PATH")
         .map_or(&b"/usr/local/bin:/usr/bin:/bin"[..], |e| &e.value[..]);
+    let cgroup_procs = cgroup
+        .map(JobCgroup::procs_writer)
+        .transpose()
+        .map_err(io_err)?;
     let plan = ExecPlan {
         candidates: candidates(argv0, path)?,
         argv: spec
@@ -181,6 +187,7 @@ pub fn spawn(
             let gid = w.gids.first().copied().unwrap_or(w.uid);
             (w.uid, gid, w.gids.clone())
         }),
+        cgroup_procs: cgroup_procs.as_ref().map(AsRawFd::as_raw_fd),
     };
     let pid = clone_exec::spawn(&plan).map_err(|e| match e {
         ExecError::Exec(source) if source.raw_os_error() == Some(libc::ENOENT) => {

@@ -7,11 +7,19 @@ use std::sync::{Arc, Mutex};
 
 use roam_shared::proto::{ForeignJob, HomeJob, JobTable};
 
+use crate::evict::Evictable;
+
 /// Both tables.
 #[derive(Default, Clone)]
 pub struct Tables {
-    foreign: Arc<Mutex<HashMap<String, ForeignJob>>>,
+    foreign: Arc<Mutex<HashMap<String, Foreign>>>,
     home: Arc<Mutex<HashMap<String, HomeJob>>>,
+}
+
+/// A foreign process and the means to evict it.
+struct Foreign {
+    job: ForeignJob,
+    control: Arc<Evictable>,
 }
 
 /// Removes its entry from its table when dropped.
@@ -23,9 +31,9 @@ pub struct Entry {
 
 impl Tables {
     /// Records a foreign process.
-    pub fn add_foreign(&self, job: ForeignJob) -> Entry {
+    pub fn add_foreign(&self, job: ForeignJob, control: Arc<Evictable>) -> Entry {
         let job_id = job.job_id.clone();
-        lock(&self.foreign).insert(job_id.clone(), job);
+        lock(&self.foreign).insert(job_id.clone(), Foreign { job, control });
         Entry {
             tables: self.clone(),
             job_id,
@@ -46,12 +54,32 @@ impl Tables {
 
     /// The process groups of all foreign processes (for shutdown).
     pub fn foreign_pids(&self) -> Vec<i32> {
-        lock(&self.foreign).values().map(|j| j.pid as i32).collect()
+        lock(&self.foreign)
+            .values()
+            .map(|f| f.job.pid as i32)
+            .collect()
+    }
+
+    /// The foreign jobs running under one of `lease_ids` (all of them when empty), with their
+    /// job ids.
+    pub fn foreign_under(&self, lease_ids: &[String]) -> Vec<(String, Arc<Evictable>)> {
+        lock(&self.foreign)
+            .values()
+            .filter(|f| lease_ids.is_empty() || lease_ids.contains(&f.job.lease_id))
+            .map(|f| (f.job.job_id.clone(), f.control.clone()))
+            .collect()
     }
 
     /// A copy of both tables, sorted by start time.
     pub fn snapshot(&self) -> JobTable {
-        let mut foreign: Vec<_> = lock(&self.foreign).values().cloned().collect();
+        let mut foreign: Vec<_> = lock(&self.foreign)
+            .values()
+            .map(|f| ForeignJob {
+                pids: f.control.pids(),
+                evicting: f.control.is_evicting(),
+                ..f.job.clone()
+            })
+            .collect();
         let mut home: Vec<_> = lock(&self.home).values().cloned().collect();
         foreign.sort_by_key(|j| j.started_unix_ms);
         home.sort_by_key(|j| j.started_unix_ms);

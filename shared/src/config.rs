@@ -55,9 +55,70 @@ pub struct Config {
     /// The migd section.
     #[serde(default)]
     pub migd: MigdConfig,
+    /// The migration server; absent in clusters that use only the static host list.
+    #[serde(default)]
+    pub migserver: Option<MigserverConfig>,
+    /// The loadavgd section.
+    #[serde(default)]
+    pub loadavgd: LoadavgdConfig,
     /// The static host list, for clusters without migserver.
     #[serde(default)]
     pub hosts: Vec<HostEntry>,
+}
+
+/// `[migserver]`: the central idle-host database and allocator.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MigserverConfig {
+    /// Where migserver listens and where everyone reaches it.
+    pub addr: SocketAddr,
+    /// Besides root, the group whose members may drain, undrain and evict.
+    #[serde(default = "default_admin_group")]
+    pub admin_group: String,
+    /// How long a lease lives unless renewed.
+    #[serde(default = "default_lease_ttl", with = "humantime_duration")]
+    pub lease_ttl: Duration,
+    /// A host that has not reported for this long is down and loses its leases.
+    #[serde(default = "default_down_after", with = "humantime_duration")]
+    pub down_after: Duration,
+}
+
+/// `[loadavgd]`: when is this host idle?
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoadavgdConfig {
+    /// Idle after no input for this long.
+    #[serde(default = "default_idle_after", with = "humantime_duration")]
+    pub idle_after: Duration,
+    /// Idle only while the load not counting foreign processes is under this, per CPU.
+    #[serde(default = "default_max_load")]
+    pub max_load: f64,
+    /// Input devices and files (globs): evdev devices and FIFOs carrying `struct input_event`
+    /// records are read; for anything else, a newer access or modification time is input.
+    #[serde(default = "default_inputs")]
+    pub inputs: Vec<String>,
+    /// Whether terminal and pty access times (`/dev/tty*`, `/dev/pts/*`) count as input.
+    #[serde(default = "default_true")]
+    pub watch_terminals: bool,
+    /// How often the host reports to migserver.
+    #[serde(default = "default_report_every", with = "humantime_duration")]
+    pub report_every: Duration,
+    /// Slots offered to the cluster (default: the CPU count).
+    #[serde(default)]
+    pub slots: Option<u32>,
+}
+
+impl Default for LoadavgdConfig {
+    fn default() -> Self {
+        LoadavgdConfig {
+            idle_after: default_idle_after(),
+            max_load: default_max_load(),
+            inputs: default_inputs(),
+            watch_terminals: true,
+            report_every: default_report_every(),
+            slots: None,
+        }
+    }
 }
 
 /// `[migd]`: the node-local migration daemon.
@@ -79,6 +140,9 @@ pub struct MigdConfig {
     /// How long a home migd waits to connect to another host before calling it unreachable.
     #[serde(default = "default_connect_timeout", with = "humantime_duration")]
     pub connect_timeout: Duration,
+    /// An evicted job gets SIGTERM, then SIGKILL after this long.
+    #[serde(default = "default_evict_grace", with = "humantime_duration")]
+    pub evict_grace: Duration,
 }
 
 /// `[[hosts]]`: one other host of the cluster.
@@ -99,6 +163,7 @@ impl Default for MigdConfig {
             allow_root: false,
             hangup_grace: default_hangup_grace(),
             connect_timeout: default_connect_timeout(),
+            evict_grace: default_evict_grace(),
         }
     }
 }
@@ -120,6 +185,33 @@ fn default_hangup_grace() -> Duration {
 }
 fn default_connect_timeout() -> Duration {
     Duration::from_secs(1)
+}
+fn default_evict_grace() -> Duration {
+    Duration::from_secs(2)
+}
+fn default_admin_group() -> String {
+    "roamadm".into()
+}
+fn default_lease_ttl() -> Duration {
+    Duration::from_secs(30)
+}
+fn default_down_after() -> Duration {
+    Duration::from_secs(10)
+}
+fn default_idle_after() -> Duration {
+    Duration::from_secs(300)
+}
+fn default_max_load() -> f64 {
+    0.3
+}
+fn default_inputs() -> Vec<String> {
+    vec!["/dev/input/event*".into()]
+}
+fn default_true() -> bool {
+    true
+}
+fn default_report_every() -> Duration {
+    Duration::from_secs(2)
 }
 
 mod humantime_duration {
@@ -189,6 +281,36 @@ impl Config {
                 ));
             }
         }
+        if !(config.loadavgd.max_load.is_finite() && config.loadavgd.max_load >= 0.0) {
+            return Err(invalid(
+                "max_load",
+                "must be a load per CPU such as 0.3".into(),
+            ));
+        }
+        if config.loadavgd.slots == Some(0) {
+            return Err(invalid("slots", "a host offers at least one slot".into()));
+        }
+        for (key, d) in [
+            ("report_every", config.loadavgd.report_every),
+            (
+                "lease_ttl",
+                config
+                    .migserver
+                    .as_ref()
+                    .map_or(Duration::MAX, |m| m.lease_ttl),
+            ),
+            (
+                "down_after",
+                config
+                    .migserver
+                    .as_ref()
+                    .map_or(Duration::MAX, |m| m.down_after),
+            ),
+        ] {
+            if d < Duration::from_millis(10) {
+                return Err(invalid(key, "must be at least 10ms".into()));
+            }
+        }
         let base = path.parent().unwrap_or(Path::new("."));
         for p in [
             &mut config.key_file,
@@ -242,6 +364,13 @@ state_dir = "/var/lib/roam"
 listen = "127.0.0.11:7420"              # TCP address other migds reach
 socket = "/run/roam/migd.sock"          # local API for mig/pmake/roam
 allow_root = false                      # may foreign processes run as uid 0?
+[migserver]
+addr = "127.0.0.10:7430"        # where migserver listens and where everyone reaches it
+admin_group = "roamadm"         # besides root, who may drain/evict
+[loadavgd]
+idle_after = "5m"               # humantime; seconds are allowed for tests
+max_load = 0.3                  # per CPU, not counting foreign processes
+inputs = ["/dev/input/event*"]  # globs; a FIFO receiving struct input_event records works too
 [[hosts]]                               # static host list, for clusters without migserver
 name = "b"
 addr = "127.0.0.12:7420"
@@ -256,6 +385,26 @@ addr = "127.0.0.12:7420"
         assert_eq!(c.host_addr("a"), Some(c.migd.listen));
         assert_eq!(c.host_addr("zz"), None);
         assert_eq!(c.migd.hangup_grace, Duration::from_secs(5));
+        let server = c.migserver.unwrap();
+        assert_eq!(server.addr, "127.0.0.10:7430".parse().unwrap());
+        assert_eq!(server.admin_group, "roamadm");
+        assert_eq!(c.loadavgd.idle_after, Duration::from_secs(300));
+        assert_eq!(c.loadavgd.max_load, 0.3);
+    }
+
+    #[test]
+    fn migserver_is_optional_and_loadavgd_has_defaults() {
+        let c = Config::parse("name = \"a\"\n", Path::new("r.toml")).unwrap();
+        assert!(c.migserver.is_none());
+        assert_eq!(c.loadavgd.inputs, ["/dev/input/event*"]);
+        assert!(c.loadavgd.watch_terminals);
+        let err = Config::parse(
+            "name = \"a\"\n[loadavgd]\nmax_load = -1.0\n",
+            Path::new("r.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.starts_with("r.toml:3: max_load: "), "{err}");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Roam's common crate: the gRPC protocol, the config file, cluster-key credentials, ids,
 //! exit-status conventions and tracing setup shared by every Roam binary.
 
+pub mod auth;
 pub mod config;
 pub mod credential;
 pub mod data_link;

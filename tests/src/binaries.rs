@@ -1,4 +1,4 @@
-//! Where the `migd` and `mig` executables the harness runs come from.
+//! Where the executables the harness runs come from.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -15,15 +15,21 @@ pub struct Binaries {
     pub mig: PathBuf,
     /// The console, `roam`.
     pub roam: PathBuf,
+    /// The migration server.
+    pub migserver: PathBuf,
+    /// The idle-host daemon.
+    pub loadavgd: PathBuf,
 }
 
 impl Binaries {
-    /// Executables in `dir`, named `migd`, `mig` and `roam`.
+    /// Executables in `dir`, named `migd`, `mig`, `roam`, `migserver` and `loadavgd`.
     pub fn in_dir(dir: &Path) -> Self {
         Binaries {
             migd: dir.join("migd"),
             mig: dir.join("mig"),
             roam: dir.join("roam"),
+            migserver: dir.join("migserver"),
+            loadavgd: dir.join("loadavgd"),
         }
     }
 

@@ -27,6 +27,42 @@ pub struct ClusterOptions {
     pub hangup_grace: Duration,
     /// Run the migds as this user instead of the caller (needs root).
     pub migd_uid: Option<u32>,
+    /// Also run migserver and a loadavgd per host (each with a fake input device).
+    pub policy: Option<PolicyOptions>,
+}
+
+/// The policy half of a cluster: migserver on 127.0.0.10 and a loadavgd per host whose only
+/// input device is a FIFO the test writes to ([`Cluster::owner_input`]).
+#[derive(Debug, Clone)]
+pub struct PolicyOptions {
+    /// `[loadavgd] idle_after`.
+    pub idle_after: Duration,
+    /// `[loadavgd] report_every`.
+    pub report_every: Duration,
+    /// `[loadavgd] max_load` (high by default: the test machine's own load must not matter).
+    pub max_load: f64,
+    /// `[loadavgd] slots`.
+    pub slots: Option<u32>,
+    /// `[migserver] lease_ttl`.
+    pub lease_ttl: Duration,
+    /// `[migserver] down_after`.
+    pub down_after: Duration,
+    /// `[migd] evict_grace`.
+    pub evict_grace: Duration,
+}
+
+impl Default for PolicyOptions {
+    fn default() -> Self {
+        PolicyOptions {
+            idle_after: Duration::from_millis(500),
+            report_every: Duration::from_millis(200),
+            max_load: 1000.0,
+            slots: Some(2),
+            lease_ttl: Duration::from_secs(5),
+            down_after: Duration::from_secs(2),
+            evict_grace: Duration::from_millis(500),
+        }
+    }
 }
 
 impl Default for ClusterOptions {
@@ -36,6 +72,7 @@ impl Default for ClusterOptions {
             allow_root: true,
             hangup_grace: Duration::from_secs(1),
             migd_uid: None,
+            policy: None,
         }
     }
 }
@@ -53,14 +90,29 @@ pub struct Host {
     pub socket: PathBuf,
     /// Its migd's log file.
     pub log: PathBuf,
+    /// Its fake input device (a FIFO), when the cluster runs loadavgd.
+    pub input: PathBuf,
+    /// Its loadavgd's log file.
+    pub loadavgd_log: PathBuf,
     migd: Option<Child>,
+    pub(crate) loadavgd: Option<Child>,
+}
+
+/// The cluster's migserver.
+#[derive(Debug)]
+pub(crate) struct Server {
+    pub(crate) addr: SocketAddr,
+    pub(crate) config: PathBuf,
+    pub(crate) log: PathBuf,
+    pub(crate) child: Option<Child>,
 }
 
 /// A running cluster; dropping it stops every process it started.
 pub struct Cluster {
     dir: tempfile::TempDir,
-    bin: Binaries,
-    hosts: Vec<Host>,
+    pub(crate) bin: Binaries,
+    pub(crate) hosts: Vec<Host>,
+    pub(crate) server: Option<Server>,
     options: ClusterOptions,
 }
 
@@ -90,6 +142,10 @@ impl Cluster {
             .map(|i| Ipv4Addr::new(127, 0, 0, 11 + i as u8))
             .collect();
         let port = free_port(&ips)?;
+        let server_addr = SocketAddr::new(
+            SERVER_IP.into(),
+            free_port(&[SERVER_IP]).context("no port for migserver")?,
+        );
         let key_file = dir.path().join("cluster.key");
         ClusterKey::generate().write_new(&key_file)?;
         if let Some(uid) = options.migd_uid {
@@ -111,35 +167,78 @@ impl Cluster {
                 "\n[[hosts]]\nname = \"{name}\"\naddr = \"{ip}:{port}\"\n"
             )?;
         }
+        let policy_toml = options
+            .policy
+            .as_ref()
+            .map(|p| policy_sections(p, server_addr))
+            .unwrap_or_default();
         let mut hosts = Vec::new();
         for (name, ip) in names.iter().zip(&ips) {
             let config = dir.path().join(format!("{name}.toml"));
             let socket = dir.path().join(format!("{name}.sock"));
-            let text = format!(
+            let input = dir.path().join(format!("{name}.input"));
+            let mut text = format!(
                 "name = \"{name}\"\nkey_file = \"cluster.key\"\nstate_dir = \"state-{name}\"\n\n\
                  [migd]\nlisten = \"{ip}:{port}\"\nsocket = \"{name}.sock\"\nallow_root = {}\n\
-                 hangup_grace = \"{}ms\"\n{hosts_toml}",
+                 hangup_grace = \"{}ms\"\n",
                 options.allow_root,
                 options.hangup_grace.as_millis()
             );
+            if let Some(policy) = &options.policy {
+                writeln!(
+                    text,
+                    "evict_grace = \"{}ms\"",
+                    policy.evict_grace.as_millis()
+                )?;
+                text.push_str(&policy_toml);
+                writeln!(text, "inputs = [\"{}\"]", input.display())?;
+                nix_mkfifo(&input)?;
+            }
+            text.push_str(&hosts_toml);
             std::fs::write(&config, text)?;
             hosts.push(Host {
                 name: name.clone(),
                 addr: SocketAddr::new((*ip).into(), port),
                 log: dir.path().join(format!("{name}.log")),
+                loadavgd_log: dir.path().join(format!("{name}.loadavgd.log")),
                 config,
                 socket,
+                input,
                 migd: None,
+                loadavgd: None,
             });
         }
+        let server = match &options.policy {
+            Some(_) => {
+                let config = dir.path().join("server.toml");
+                let text = format!(
+                    "name = \"server\"\nkey_file = \"cluster.key\"\nstate_dir = \"state-server\"\n{policy_toml}"
+                );
+                std::fs::write(&config, text)?;
+                Some(Server {
+                    addr: server_addr,
+                    config,
+                    log: dir.path().join("migserver.log"),
+                    child: None,
+                })
+            }
+            None => None,
+        };
         let mut cluster = Cluster {
             dir,
             bin: bin.clone(),
             hosts,
+            server,
             options,
         };
+        if cluster.server.is_some() {
+            cluster.start_migserver()?;
+        }
         for i in 0..cluster.hosts.len() {
             cluster.start_host(i)?;
+            if cluster.server.is_some() {
+                cluster.start_loadavgd(i)?;
+            }
         }
         Ok(cluster)
     }
@@ -253,15 +352,52 @@ impl Host {
 impl Drop for Cluster {
     fn drop(&mut self) {
         for host in &mut self.hosts {
-            if let Some(child) = host.migd.as_mut() {
+            for child in [host.loadavgd.as_mut(), host.migd.as_mut()]
+                .into_iter()
+                .flatten()
+            {
                 let _ = terminate(child);
             }
+        }
+        if let Some(child) = self.server.as_mut().and_then(|s| s.child.as_mut()) {
+            let _ = terminate(child);
         }
     }
 }
 
+/// Where the harness runs migserver.
+const SERVER_IP: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 10);
+
+/// The `[migserver]` and `[loadavgd]` sections every host shares (`inputs` is added per host).
+fn policy_sections(p: &PolicyOptions, server: SocketAddr) -> String {
+    let slots = p
+        .slots
+        .map(|s| format!("slots = {s}\n"))
+        .unwrap_or_default();
+    format!(
+        "\n[migserver]\naddr = \"{server}\"\nlease_ttl = \"{}ms\"\ndown_after = \"{}ms\"\n\
+         \n[loadavgd]\nidle_after = \"{}ms\"\nmax_load = {:.1}\nwatch_terminals = false\n\
+         report_every = \"{}ms\"\n{slots}",
+        p.lease_ttl.as_millis(),
+        p.down_after.as_millis(),
+        p.idle_after.as_millis(),
+        p.max_load,
+        p.report_every.as_millis(),
+    )
+}
+
+fn nix_mkfifo(path: &Path) -> anyhow::Result<()> {
+    let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes())?;
+    // SAFETY: `c` is a valid NUL-terminated path.
+    if unsafe { libc::mkfifo(c.as_ptr(), 0o600) } < 0 {
+        return Err(std::io::Error::last_os_error())
+            .with_context(|| format!("mkfifo {}", path.display()));
+    }
+    Ok(())
+}
+
 /// SIGTERM, then SIGKILL if the process has not exited within 5 s; always reaps it.
-fn terminate(child: &mut Child) -> anyhow::Result<std::process::ExitStatus> {
+pub(crate) fn terminate(child: &mut Child) -> anyhow::Result<std::process::ExitStatus> {
     if let Some(status) = child.try_wait()? {
         return Ok(status);
     }

@@ -39,7 +39,7 @@ fn spec(argv: &[&str]) -> JobSpec {
         umask: 0o022,
         rlimits: vec![],
         terminal: None,
-        stdout_on_data_link: false,
+        ..JobSpec::default()
     }
 }
 

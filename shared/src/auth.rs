@@ -1,12 +1,31 @@
-//! Authentication of the remote API: every call must carry a valid, unexpired, unreplayed
-//! cluster-key credential. Applied once, as an interceptor, before any handler runs; handlers find
-//! the verified [`Credential`] in the request's extensions.
+//! Authentication of TCP services (migd's remote API, migserver): every call must carry a valid,
+//! unexpired, unreplayed cluster-key credential. Applied once, as an interceptor, before any
+//! handler runs; handlers find the verified [`Credential`] in the request's extensions. Clients
+//! attach one with [`attach`].
 
 use std::sync::Arc;
 
-use roam_shared::credential::{ClusterKey, ReplayGuard};
-use roam_shared::proto::{CREDENTIAL_METADATA_KEY, Credential};
+use tonic::metadata::MetadataValue;
 use tonic::{Request, Status};
+
+use crate::credential::{ClusterKey, ReplayGuard};
+use crate::proto::{CREDENTIAL_METADATA_KEY, Credential};
+
+/// Puts signed credential bytes (from [`ClusterKey::sign`]) on an outgoing request.
+pub fn attach<T>(request: &mut Request<T>, credential: &[u8]) {
+    request.metadata_mut().insert_bin(
+        CREDENTIAL_METADATA_KEY,
+        MetadataValue::from_bytes(credential),
+    );
+}
+
+/// The verified credential of a request that passed [`CredentialCheck`].
+pub fn credential_of<T>(request: &Request<T>) -> Result<&Credential, Status> {
+    request
+        .extensions()
+        .get::<Credential>()
+        .ok_or_else(|| Status::unauthenticated("no verified credential"))
+}
 
 /// The interceptor.
 #[derive(Clone)]
