@@ -5,7 +5,9 @@
 //! Run: `cargo run --release -p roam-bench [-- --runs 500 --only exec]`.
 
 mod checkpoint;
+mod evict;
 mod exec;
+mod migserver;
 mod stats;
 
 use clap::Parser;
@@ -42,6 +44,12 @@ fn main() -> anyhow::Result<()> {
     }
     if selected("checkpoint") {
         checkpoint::run()?;
+    }
+    if selected("migserver") {
+        migserver::run()?;
+    }
+    if selected("evict-latency") {
+        evict::latency(args.runs.min(50))?;
     }
     Ok(())
 }

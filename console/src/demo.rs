@@ -1,11 +1,15 @@
-//! `roam demo`: a loopback cluster of three hosts, a few `mig` jobs across it, and a report of
-//! where each ran. The daemons and clients are this very executable under the names `migd` and
-//! `mig` (symlinks in a private directory), so the demo needs nothing but `cargo run`.
+//! `roam demo`: a loopback cluster of three hosts with migserver and a loadavgd per host, a few
+//! `mig` jobs across it (hosts leased from migserver), a report of where each ran, and an owner
+//! coming back to a host that runs a foreign job. The daemons and clients are this very
+//! executable under the names `migd`, `mig`, `migserver` and `loadavgd` (symlinks in a private
+//! directory), so the demo needs nothing but `cargo run`.
 
+use std::io::Read as _;
 use std::process::Stdio;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use roam_harness::{Binaries, Cluster, ClusterOptions};
+use roam_harness::{Binaries, Cluster, ClusterOptions, PolicyOptions, wait_until};
 
 /// One demo job: what it runs and what it feeds on stdin.
 struct Job {
@@ -37,13 +41,13 @@ const JOBS: &[Job] = &[
         stdin: None,
     },
     Job {
-        label: "let migd choose",
+        label: "migserver picks",
         host: None,
         argv: &["sh", "-c", "echo \"chosen: $ROAM_HOST\""],
         stdin: None,
     },
     Job {
-        label: "let migd choose",
+        label: "migserver picks",
         host: None,
         argv: &["sh", "-c", "echo \"chosen: $ROAM_HOST\""],
         stdin: None,
@@ -68,30 +72,38 @@ pub fn run(keep: bool) -> anyhow::Result<()> {
         .prefix("roam-demo-bin.")
         .tempdir()?;
     let exe = std::env::current_exe().context("cannot find the roam executable")?;
-    for name in ["migd", "mig"] {
+    for name in ["migd", "mig", "migserver", "loadavgd"] {
         std::os::unix::fs::symlink(&exe, bin_dir.path().join(name))?;
     }
     let bin = Binaries::in_dir(bin_dir.path());
     let as_root = nix_is_root();
-    println!("Starting a loopback cluster of 3 hosts (a, b, c on 127.0.0.11-13)…");
+    println!(
+        "Starting a loopback cluster: migserver on 127.0.0.10, hosts a, b, c (migd + loadavgd) on 127.0.0.11-13…"
+    );
     let cluster = Cluster::start(
         &bin,
         ClusterOptions {
             hosts: 3,
             // A private demo cluster: let a root user try it too.
             allow_root: as_root,
+            policy: Some(PolicyOptions::default()),
             ..ClusterOptions::default()
         },
     )?;
     for host in cluster.hosts() {
         println!("  host {}: migd on {}", host.name, host.addr);
     }
+    println!("  migserver on {}", cluster.migserver_addr()?);
+    cluster.wait_all_idle(Duration::from_secs(10))?;
+    println!("\nEvery host is idle (`roam hosts`):\n");
+    show_hosts(&cluster)?;
     println!("\nRunning mig jobs from host a:\n");
     println!("  {:<16} {:<8} {:<6} output", "job", "ran on", "status");
     for job in JOBS {
         let (host, status, output) = run_job(&cluster, job)?;
         println!("  {:<16} {:<8} {:<6} {}", job.label, host, status, output);
     }
+    owner_returns(&cluster)?;
     let a = cluster.host(0);
     if keep {
         println!(
@@ -104,6 +116,56 @@ pub fn run(keep: bool) -> anyhow::Result<()> {
     println!("\nStopping the cluster.");
     drop(cluster);
     Ok(())
+}
+
+/// Prints `roam hosts` as seen from host a.
+fn show_hosts(cluster: &Cluster) -> anyhow::Result<()> {
+    let config = roam_shared::config::Config::load(&cluster.host(0).config)?;
+    crate::hosts::run(&config, false)
+}
+
+/// Starts a long job through migserver, then plays the owner of its host coming back.
+fn owner_returns(cluster: &Cluster) -> anyhow::Result<()> {
+    println!("\nA long job leaves host a; then the owner of its host comes back:\n");
+    let mut child = cluster
+        .mig(0)
+        .args(["sh", "-c", "echo $ROAM_HOST; exec sleep 600"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("cannot run mig")?;
+    let mut host = [0u8; 2];
+    child
+        .stdout
+        .take()
+        .context("mig's stdout")?
+        .read_exact(&mut host)?;
+    let i = usize::from(host[0].wrapping_sub(b'a'));
+    if i >= cluster.hosts().len() {
+        bail!("the long job reported no host");
+    }
+    println!("  `mig sleep 600` runs on {}", host[0] as char);
+    let pressed = Instant::now();
+    cluster.owner_input(i)?;
+    println!("  a key is pressed on {}", host[0] as char);
+    if !wait_until(Duration::from_secs(10), || {
+        matches!(child.try_wait(), Ok(Some(_)))
+    }) {
+        let _ = child.kill();
+        bail!("the job was not evicted");
+    }
+    let ended = pressed.elapsed();
+    let out = child.wait_with_output()?;
+    let message = String::from_utf8_lossy(&out.stderr);
+    println!(
+        "  mig exited {} after {} ms: {}",
+        out.status.code().map_or("?".into(), |c| c.to_string()),
+        ended.as_millis(),
+        message.trim()
+    );
+    println!("\nHosts now:\n");
+    show_hosts(cluster)
 }
 
 /// Runs one job through `mig -v` on host a; returns where it ran, its status and its output.

@@ -1,0 +1,39 @@
+//! The admin commands that change the cluster: `roam drain`, `roam undrain`, `roam evict`.
+//! migserver checks that the caller is root or in the admin group.
+
+use roam_shared::config::Config;
+use roam_shared::proto::HostRef;
+
+use crate::server::{Server, block_on, refused};
+
+/// An admin action on one host.
+#[derive(Debug, Clone, Copy)]
+pub enum Action {
+    /// No new leases on the host.
+    Drain,
+    /// Lease the host again.
+    Undrain,
+    /// Send its foreign processes away now.
+    Evict,
+}
+
+/// Performs `action` on `host` and prints what migserver says it did.
+pub fn run(config: &Config, action: Action, host: &str) -> anyhow::Result<()> {
+    let message = block_on(async {
+        let mut server = Server::connect(config).await?;
+        let request = server
+            .signed(HostRef {
+                host: host.to_owned(),
+            })
+            .await?;
+        let client = server.client();
+        let reply = match action {
+            Action::Drain => client.drain(request).await,
+            Action::Undrain => client.undrain(request).await,
+            Action::Evict => client.evict(request).await,
+        };
+        anyhow::Ok(reply.map_err(refused)?.into_inner().message)
+    })?;
+    println!("{message}");
+    Ok(())
+}
