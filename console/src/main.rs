@@ -1,4 +1,5 @@
-//! `roam`, the cluster console. The binary also answers to the names `migd` and `mig`, so that
+//! `roam`, the cluster console. The binary also answers to the names `migd`, `mig`, `loadavgd`
+//! and `migserver`, so that
 //! `cargo run --bin roam -- demo` builds everything the demo starts (see `demo`).
 
 use std::path::Path;
@@ -9,6 +10,7 @@ fn main() -> ExitCode {
     match Path::new(&argv0).file_name().and_then(|n| n.to_str()) {
         Some("migd") => migd::main(),
         Some("mig") => mig::main(),
+        Some("loadavgd") => loadavgd::main(),
         _ => roam_console::main(),
     }
 }

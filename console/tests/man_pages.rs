@@ -40,7 +40,7 @@ fn render(cmd: clap::Command, section: &str) -> String {
 }
 
 fn man_has_subcommands(name: &str) -> bool {
-    matches!(name, "migd" | "roam")
+    matches!(name, "migd" | "roam" | "loadavgd")
 }
 
 #[test]
@@ -48,6 +48,7 @@ fn man_pages_match_the_command_line_definitions() {
     let pages = [
         (render(mig::cli::Cli::command(), "1"), "mig.1"),
         (render(migd::cli::Cli::command(), "8"), "migd.8"),
+        (render(loadavgd::cli::Cli::command(), "8"), "loadavgd.8"),
         (render(roam_console::cli::Cli::command(), "1"), "roam.1"),
     ];
     let bless = std::env::var_os("ROAM_BLESS").is_some();
