@@ -19,12 +19,13 @@ pub const ENV_VAR: &str = "ROAM_CONFIG";
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file could not be read.
-    #[error("cannot read config {path}: {source} (set --config or ${ENV_VAR} to your roam.toml)")]
+    #[error("cannot read config {path}: {cause} (set --config or ${ENV_VAR} to your roam.toml)")]
     Read {
         /// The file.
         path: PathBuf,
         /// Why.
-        source: std::io::Error,
+        // Not `source`: the message already says it, and `{:#}` would say it twice.
+        cause: std::io::Error,
     },
     /// The file is not valid TOML or has an unknown key or a bad value.
     #[error("{path}:{line}: {key}: {message}")]
@@ -239,9 +240,9 @@ impl Config {
 
     /// Reads and validates the config at `path`.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        let text = std::fs::read_to_string(path).map_err(|cause| ConfigError::Read {
             path: path.to_owned(),
-            source,
+            cause,
         })?;
         Config::parse(&text, path)
     }

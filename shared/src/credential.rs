@@ -28,12 +28,13 @@ const KEY_LEN: usize = 32;
 #[derive(Debug, thiserror::Error)]
 pub enum CredentialError {
     /// The key file could not be read or written.
-    #[error("cluster key {path}: {source}")]
+    #[error("cluster key {path}: {cause}")]
     KeyIo {
         /// The key file.
         path: PathBuf,
         /// Why.
-        source: std::io::Error,
+        // Not `source`: the message already says it, and `{:#}` would say it twice.
+        cause: std::io::Error,
     },
     /// The key file does not hold a key.
     #[error(
@@ -80,9 +81,9 @@ impl ClusterKey {
 
     /// Writes the key as hex to a new file at `path` with mode 0600; refuses to overwrite.
     pub fn write_new(&self, path: &Path) -> Result<(), CredentialError> {
-        let io = |source| CredentialError::KeyIo {
+        let io = |cause| CredentialError::KeyIo {
             path: path.to_owned(),
-            source,
+            cause,
         };
         let mut file = std::fs::OpenOptions::new()
             .write(true)
@@ -96,9 +97,9 @@ impl ClusterKey {
 
     /// Reads a key written by [`ClusterKey::write_new`].
     pub fn load(path: &Path) -> Result<Self, CredentialError> {
-        let text = std::fs::read_to_string(path).map_err(|source| CredentialError::KeyIo {
+        let text = std::fs::read_to_string(path).map_err(|cause| CredentialError::KeyIo {
             path: path.to_owned(),
-            source,
+            cause,
         })?;
         let bytes = hex::decode(text.trim()).map_err(|_| CredentialError::KeyFormat {
             path: path.to_owned(),
