@@ -97,7 +97,7 @@ pub fn run(keep: bool) -> anyhow::Result<()> {
     cluster.wait_all_idle(Duration::from_secs(10))?;
     println!("\nEvery host is idle (`roam hosts`):\n");
     show_hosts(&cluster)?;
-    println!("\nRunning mig jobs from host a:\n");
+    println!("\nRunning mig jobs from host a, whose user is typing (so a is busy):\n");
     println!("  {:<16} {:<8} {:<6} output", "job", "ran on", "status");
     for job in JOBS {
         let (host, status, output) = run_job(&cluster, job)?;
@@ -118,6 +118,22 @@ pub fn run(keep: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The user at host a types a command: a is in use by its owner, so migserver leases other hosts.
+fn user_types_at_home(cluster: &Cluster) -> anyhow::Result<()> {
+    cluster.owner_input(0)?;
+    let busy = || {
+        cluster.list_hosts().is_ok_and(|hosts| {
+            hosts.iter().any(|h| {
+                h.name == "a" && h.state() == roam_shared::proto::host_info::State::Busy
+            })
+        })
+    };
+    if !wait_until(Duration::from_secs(5), busy) {
+        bail!("host a did not turn busy when its user typed");
+    }
+    Ok(())
+}
+
 /// Prints `roam hosts` as seen from host a.
 fn show_hosts(cluster: &Cluster) -> anyhow::Result<()> {
     let config = roam_shared::config::Config::load(&cluster.host(0).config)?;
@@ -127,6 +143,7 @@ fn show_hosts(cluster: &Cluster) -> anyhow::Result<()> {
 /// Starts a long job through migserver, then plays the owner of its host coming back.
 fn owner_returns(cluster: &Cluster) -> anyhow::Result<()> {
     println!("\nA long job leaves host a; then the owner of its host comes back:\n");
+    user_types_at_home(cluster)?;
     let mut child = cluster
         .mig(0)
         .args(["sh", "-c", "echo $ROAM_HOST; exec sleep 600"])
@@ -170,6 +187,7 @@ fn owner_returns(cluster: &Cluster) -> anyhow::Result<()> {
 
 /// Runs one job through `mig -v` on host a; returns where it ran, its status and its output.
 fn run_job(cluster: &Cluster, job: &Job) -> anyhow::Result<(String, String, String)> {
+    user_types_at_home(cluster)?;
     let mut cmd = cluster.mig(0);
     cmd.arg("-v");
     if let Some(host) = job.host {

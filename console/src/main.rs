@@ -11,6 +11,7 @@ fn main() -> ExitCode {
         Some("migd") => migd::main(),
         Some("mig") => mig::main(),
         Some("loadavgd") => loadavgd::main(),
+        Some("migserver") => migserver::main(),
         _ => roam_console::main(),
     }
 }

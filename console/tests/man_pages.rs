@@ -49,6 +49,7 @@ fn man_pages_match_the_command_line_definitions() {
         (render(mig::cli::Cli::command(), "1"), "mig.1"),
         (render(migd::cli::Cli::command(), "8"), "migd.8"),
         (render(loadavgd::cli::Cli::command(), "8"), "loadavgd.8"),
+        (render(migserver::cli::Cli::command(), "8"), "migserver.8"),
         (render(roam_console::cli::Cli::command(), "1"), "roam.1"),
     ];
     let bless = std::env::var_os("ROAM_BLESS").is_some();

@@ -3,7 +3,7 @@
 //! accepts a credential only when the MAC matches, it has not expired, and its nonce has not been
 //! seen before ([`ReplayGuard`]).
 
-use std::collections::HashMap;
+use std::collections::{HashSet, VecDeque};
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
@@ -169,10 +169,12 @@ pub struct ReplayGuard {
     seen: Mutex<Seen>,
 }
 
+/// The nonces, and the same in admission order so that expired ones are forgotten a few at a
+/// time (expiries follow admission order closely: every credential lives [`LIFETIME`]).
 #[derive(Default)]
 struct Seen {
-    nonces: HashMap<Vec<u8>, i64>,
-    next_sweep_ms: i64,
+    nonces: HashSet<Vec<u8>>,
+    order: VecDeque<(i64, Vec<u8>)>,
 }
 
 impl ReplayGuard {
@@ -180,16 +182,19 @@ impl ReplayGuard {
     pub fn admit(&self, cred: &Credential) -> Result<(), CredentialError> {
         let now = unix_ms_now();
         let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
-        // Expired credentials are refused by `verify`, so their nonces can be forgotten; sweeping
-        // at most once a second keeps admission O(1) under thousands of calls a second.
-        if now >= seen.next_sweep_ms {
-            seen.nonces.retain(|_, expires| *expires > now);
-            seen.next_sweep_ms = now + 1000;
+        // Expired credentials are refused by `verify`, so their nonces can be forgotten.
+        while let Some((expires, _)) = seen.order.front()
+            && *expires <= now
+        {
+            let (_, nonce) = seen.order.pop_front().expect("checked");
+            seen.nonces.remove(&nonce);
         }
-        if seen.nonces.contains_key(&cred.nonce) {
+        if seen.nonces.contains(&cred.nonce) {
             return Err(CredentialError::Replayed);
         }
-        seen.nonces.insert(cred.nonce.clone(), cred.expires_unix_ms);
+        seen.nonces.insert(cred.nonce.clone());
+        seen.order
+            .push_back((cred.expires_unix_ms, cred.nonce.clone()));
         Ok(())
     }
 }

@@ -67,6 +67,10 @@ fn build() -> anyhow::Result<Binaries> {
         "mig",
         "-p",
         "roam-console",
+        "-p",
+        "migserver",
+        "-p",
+        "loadavgd",
     ])
     .arg("--target-dir")
     .arg(target_dir)

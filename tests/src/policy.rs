@@ -44,6 +44,8 @@ impl Cluster {
         let child = Command::new(&self.bin.migserver)
             .arg("--config")
             .arg(&server.config)
+            // The event writer says what is on disk (see `migserver_committed`).
+            .env("RUST_LOG", "info,migserver::store=debug")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log)
@@ -71,6 +73,20 @@ impl Cluster {
         child.kill()?;
         child.wait()?;
         Ok(())
+    }
+
+    /// Whether migserver's log says that its event log is on disk through event `seq` (it
+    /// commits in batches, every 50 ms).
+    pub fn migserver_committed(&self, seq: u64) -> bool {
+        let Some(server) = &self.server else {
+            return false;
+        };
+        std::fs::read_to_string(&server.log)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains("events committed"))
+            .filter_map(|l| l.rsplit("through=").next()?.trim().parse::<u64>().ok())
+            .any(|through| through >= seq)
     }
 
     /// Starts host `i`'s loadavgd.
