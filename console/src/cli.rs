@@ -10,15 +10,18 @@ use roam_shared::config::Config;
 use crate::admin::Action;
 
 /// The Roam cluster console.
+///
+/// Without a command, the live console: hosts, foreign processes and the cluster's events, with
+/// admin actions.
 #[derive(Debug, Parser)]
 #[command(name = "roam", version = roam_shared::VERSION)]
 pub struct Cli {
     /// Config file (default: $ROAM_CONFIG, else /etc/roam/roam.toml)
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
-    /// What to do.
+    /// What to do (nothing: open the live console).
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 /// roam's subcommands.
@@ -35,6 +38,39 @@ pub enum Command {
     /// last input, load not counting foreign processes, slots used/offered, foreign processes.
     Hosts {
         /// Print JSON instead of a table
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the foreign processes running in the cluster: host, home host, user, pid, CPU time,
+    /// memory, start time, command.
+    Ps {
+        /// Only those running on HOST
+        #[arg(long, value_name = "HOST")]
+        host: Option<String>,
+        /// Only those of USER (a name or a uid)
+        #[arg(long, value_name = "USER")]
+        user: Option<String>,
+        /// Print JSON instead of a table
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the cluster's events (hosts up, down, idle, busy, drained; leases; foreign processes
+    /// started, ended, evicted), oldest first: the last 20, or all since --since.
+    Events {
+        /// Keep printing new events as they happen
+        #[arg(short, long)]
+        follow: bool,
+        /// Events since T: a span back from now (10m, 2h30m) or an RFC 3339 time
+        #[arg(long, value_name = "T", value_parser = crate::since::parse)]
+        since: Option<i64>,
+        /// Print one JSON object per line instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// Tell whether migserver and this host's migd answer, their versions, and the cluster's
+    /// totals. Fails when migserver is unreachable.
+    Status {
+        /// Print JSON instead of text
         #[arg(long)]
         json: bool,
     },
@@ -64,15 +100,25 @@ pub fn main() -> ExitCode {
         Config::load(&path).context("config")
     };
     let result = match &cli.command {
-        Command::Demo { keep } => crate::demo::run(*keep),
-        Command::Hosts { json } => config().and_then(|c| crate::hosts::run(&c, *json)),
-        Command::Drain { host } => {
+        None => config().and_then(crate::tui::run),
+        Some(Command::Demo { keep }) => crate::demo::run(*keep),
+        Some(Command::Hosts { json }) => config().and_then(|c| crate::hosts::run(&c, *json)),
+        Some(Command::Ps { host, user, json }) => {
+            config().and_then(|c| crate::ps::run(&c, host.as_deref(), user.as_deref(), *json))
+        }
+        Some(Command::Events {
+            follow,
+            since,
+            json,
+        }) => config().and_then(|c| crate::events::run(&c, *follow, *since, *json)),
+        Some(Command::Status { json }) => config().and_then(|c| crate::status::run(&c, *json)),
+        Some(Command::Drain { host }) => {
             config().and_then(|c| crate::admin::run(&c, Action::Drain, host))
         }
-        Command::Undrain { host } => {
+        Some(Command::Undrain { host }) => {
             config().and_then(|c| crate::admin::run(&c, Action::Undrain, host))
         }
-        Command::Evict { host } => {
+        Some(Command::Evict { host }) => {
             config().and_then(|c| crate::admin::run(&c, Action::Evict, host))
         }
     };

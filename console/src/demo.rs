@@ -123,9 +123,9 @@ fn user_types_at_home(cluster: &Cluster) -> anyhow::Result<()> {
     cluster.owner_input(0)?;
     let busy = || {
         cluster.list_hosts().is_ok_and(|hosts| {
-            hosts.iter().any(|h| {
-                h.name == "a" && h.state() == roam_shared::proto::host_info::State::Busy
-            })
+            hosts
+                .iter()
+                .any(|h| h.name == "a" && h.state() == roam_shared::proto::host_info::State::Busy)
         })
     };
     if !wait_until(Duration::from_secs(5), busy) {

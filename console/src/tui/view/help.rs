@@ -1,0 +1,40 @@
+//! The help window: every key.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Text};
+
+use super::popup;
+
+/// The keys and what they do.
+pub const KEYS: [(&str, &str); 20] = [
+    ("Tab / Shift-Tab", "next / previous view"),
+    ("1 2 3", "Hosts, Processes, Events"),
+    ("↑ ↓  k j", "move the selection (also the mouse wheel)"),
+    ("PgUp PgDn g G", "a page up, down; first, last row"),
+    ("/", "filter the view (Enter keeps it, Esc clears it)"),
+    ("s / S", "next sort order / reverse it"),
+    ("Enter", "details of the selected row"),
+    ("e", "evict every foreign process on the host"),
+    ("d", "drain the host, or undrain it"),
+    ("m", "migrate a process (not available yet)"),
+    ("K", "kill a process (not available yet)"),
+    ("y / n", "answer a question"),
+    ("?", "this help"),
+    ("Esc", "close a window, clear the filter"),
+    ("q, Ctrl-C", "quit"),
+    ("", ""),
+    ("idle", "no input for a while and a low load: leasable"),
+    ("in use", "its owner is active: no new foreign processes"),
+    ("down", "it stopped reporting to migserver"),
+    ("drained", "an admin stopped new leases there"),
+];
+
+/// Draws the help window.
+pub fn draw(frame: &mut Frame, area: Rect) {
+    let lines: Vec<Line> = KEYS
+        .iter()
+        .map(|(keys, what)| Line::raw(format!(" {keys:<16} {what}")))
+        .collect();
+    popup::draw(frame, area, "Keys", Text::from(lines), 76, 22);
+}
