@@ -136,6 +136,7 @@ async fn session(cli: &Cli, config: &Config) -> Result<Outcome, MigError> {
             host: cli.host.clone().unwrap_or_default(),
             remote_only: cli.remote_only,
             client: String::new(),
+            lease_id: String::new(),
         })))
         .await;
     let lost = |e: tonic::Status| {

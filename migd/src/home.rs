@@ -112,7 +112,10 @@ pub async fn run(
             }
             Err(e) => {
                 tracing::info!(%host, "cannot start job there: {}", e.why);
-                if e.kind != Kind::Unreachable || !start.host.is_empty() {
+                if e.kind != Kind::Unreachable
+                    || !start.host.is_empty()
+                    || !start.lease_id.is_empty()
+                {
                     let _ = out.send(Ok(failure(e.kind, e.what, e.why))).await;
                     return;
                 }
@@ -159,16 +162,36 @@ struct Candidate {
 /// A lease with its id at hand.
 struct Lease {
     id: String,
-    _held: Held,
+    /// Released with the job; `None` when the caller holds the lease.
+    _held: Option<Held>,
 }
 
-/// The hosts to try, in order: the one asked for; else a host leased from migserver, then every
-/// host of the static list, starting from a different one each time so that jobs spread.
+/// The hosts to try, in order: the one asked for; else the host of the caller's lease; else a
+/// host leased from migserver, then every host of the static list, starting from a different one
+/// each time so that jobs spread.
 async fn candidates(
     migd: &Migd,
     peer: &PeerInfo,
     start: &LocalStart,
 ) -> Result<Vec<Candidate>, JobOutput> {
+    if !start.lease_id.is_empty() {
+        let Some(grant) = migd.leases.caller_lease(peer.uid, &start.lease_id) else {
+            return Err(failure(
+                Kind::Unreachable,
+                format!("no lease {:?}", start.lease_id),
+                "it was released, revoked or expired, or is not yours".to_owned(),
+            ));
+        };
+        return Ok(vec![Candidate {
+            host: grant.host,
+            addr: grant.addr,
+            lease: Some(Lease {
+                id: grant.id,
+                _held: None,
+            }),
+            via: "the caller's lease".into(),
+        }]);
+    }
     let asked = start.host.as_str();
     if !asked.is_empty() {
         return match migd.config.host_addr(asked) {
@@ -198,7 +221,7 @@ async fn candidates(
                 addr: grant.addr,
                 lease: Some(Lease {
                     id: grant.id,
-                    _held: held,
+                    _held: Some(held),
                 }),
                 via: "migserver".into(),
             });

@@ -2,6 +2,8 @@
 //! the leases of running jobs, and gives each back when its job ends. Calls are signed for the
 //! job's user, so that migserver's fair share sees who asks. When migserver cannot be reached the
 //! home falls back to the static host list, and does not try migserver again for a little while.
+//! A local caller (pmake) may also hold leases itself ([`Leases::acquire`]): they are renewed with
+//! the others, and given back when it releases them or its process has ended.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -39,6 +41,16 @@ pub struct Leases {
     channel: tokio::sync::Mutex<Option<Channel>>,
     failed_at: Mutex<Option<Instant>>,
     held: Mutex<HashMap<String, (u32, Vec<u32>)>>,
+    /// Leases held for local callers, by id.
+    callers: Mutex<HashMap<String, CallerLease>>,
+}
+
+/// A lease held on behalf of a local caller.
+struct CallerLease {
+    grant: Grant,
+    uid: u32,
+    /// The caller's process: when it has ended, the lease goes back.
+    pid: i32,
 }
 
 /// Releases its lease when dropped (when the job ends, however it ends).
@@ -63,6 +75,7 @@ impl Leases {
             channel: tokio::sync::Mutex::default(),
             failed_at: Mutex::default(),
             held: Mutex::default(),
+            callers: Mutex::default(),
         })
     }
 
@@ -74,6 +87,67 @@ impl Leases {
         gids: &[u32],
         client: &str,
     ) -> Result<(Grant, Held), String> {
+        let Some(grant) = self.request_hosts(uid, gids, client, 1).await?.pop() else {
+            return Err("migserver has no idle host".into());
+        };
+        let held = Held {
+            leases: self.clone(),
+            id: grant.id.clone(),
+        };
+        Ok((grant, held))
+    }
+
+    /// Asks migserver for up to `count` slots for local caller `pid` of `uid`, and holds them
+    /// until [`Leases::release_for`] or the caller's end. `Err`: no migserver, or unreachable.
+    pub async fn acquire(
+        self: &Arc<Self>,
+        uid: u32,
+        gids: &[u32],
+        client: &str,
+        count: u32,
+        pid: i32,
+    ) -> Result<Vec<Grant>, String> {
+        let grants = self.request_hosts(uid, gids, client, count).await?;
+        let mut callers = lock(&self.callers);
+        for grant in &grants {
+            let lease = CallerLease {
+                grant: grant.clone(),
+                uid,
+                pid,
+            };
+            callers.insert(grant.id.clone(), lease);
+        }
+        Ok(grants)
+    }
+
+    /// Gives back the leases among `ids` that are held for `uid`.
+    pub fn release_for(self: &Arc<Self>, uid: u32, ids: &[String]) {
+        for id in ids {
+            let mut callers = lock(&self.callers);
+            if callers.get(id).is_some_and(|c| c.uid == uid) {
+                callers.remove(id);
+                drop(callers);
+                self.release(id.clone());
+            }
+        }
+    }
+
+    /// The lease `id`, if it is held for a caller of `uid`.
+    pub fn caller_lease(&self, uid: u32, id: &str) -> Option<Grant> {
+        lock(&self.callers)
+            .get(id)
+            .filter(|c| c.uid == uid)
+            .map(|c| c.grant.clone())
+    }
+
+    /// Asks migserver for up to `count` slots and records them as held for renewal.
+    async fn request_hosts(
+        self: &Arc<Self>,
+        uid: u32,
+        gids: &[u32],
+        client: &str,
+        count: u32,
+    ) -> Result<Vec<Grant>, String> {
         let Some(server) = self.server else {
             return Err("no [migserver] in the config".into());
         };
@@ -82,36 +156,32 @@ impl Leases {
         }
         let mut client_rpc = self.client(server).await?;
         let mut request = Request::new(HostsRequest {
-            count: 1,
+            count,
             client: client.to_owned(),
             platform: platform(),
         });
         self.sign(&mut request, uid, gids);
-        let grant = match client_rpc.request_hosts(request).await {
+        let granted = match client_rpc.request_hosts(request).await {
             Ok(reply) => reply.into_inner(),
             Err(status) => {
                 self.failed(server);
                 return Err(format!("migserver {server}: {}", status.message()));
             }
         };
-        let Some(lease) = grant.leases.into_iter().next() else {
-            return Err("migserver has no idle host".into());
-        };
-        let addr = lease
-            .migd_addr
-            .parse()
-            .map_err(|_| format!("migserver gave a bad address {:?}", lease.migd_addr))?;
-        lock(&self.held).insert(lease.id.clone(), (uid, gids.to_vec()));
-        let held = Held {
-            leases: self.clone(),
-            id: lease.id.clone(),
-        };
-        let grant = Grant {
-            id: lease.id,
-            host: lease.host,
-            addr,
-        };
-        Ok((grant, held))
+        let mut grants = Vec::new();
+        for lease in granted.leases {
+            let Ok(addr) = lease.migd_addr.parse() else {
+                tracing::warn!("migserver gave a bad address {:?}", lease.migd_addr);
+                continue;
+            };
+            lock(&self.held).insert(lease.id.clone(), (uid, gids.to_vec()));
+            grants.push(Grant {
+                id: lease.id,
+                host: lease.host,
+                addr,
+            });
+        }
+        Ok(grants)
     }
 
     /// Renews held leases every third of the lease lifetime, for as long as the daemon runs.
@@ -128,7 +198,15 @@ impl Leases {
         });
     }
 
-    async fn renew(&self, server: SocketAddr) {
+    async fn renew(self: &Arc<Self>, server: SocketAddr) {
+        let orphaned: Vec<String> = lock(&self.callers)
+            .extract_if(|_, c| !alive(c.pid))
+            .map(|(id, _)| id)
+            .collect();
+        if !orphaned.is_empty() {
+            tracing::info!(?orphaned, "releasing the leases of callers that have ended");
+            orphaned.into_iter().for_each(|id| self.release(id));
+        }
         let mut by_user: HashMap<u32, (Vec<u32>, Vec<String>)> = HashMap::new();
         for (id, (uid, gids)) in lock(&self.held).iter() {
             let entry = by_user
@@ -149,6 +227,8 @@ impl Leases {
                         tracing::info!(?gone, "leases gone (their hosts evict those jobs)");
                         let mut held = lock(&self.held);
                         gone.iter().for_each(|id| drop(held.remove(id)));
+                        let mut callers = lock(&self.callers);
+                        gone.iter().for_each(|id| drop(callers.remove(id)));
                     }
                 }
                 Err(status) => {
@@ -226,6 +306,15 @@ impl Drop for Held {
 /// The compatibility class of this host's processes.
 pub fn platform() -> String {
     format!("{}-{}", std::env::consts::ARCH, std::env::consts::OS)
+}
+
+/// Whether process `pid` still exists.
+fn alive(pid: i32) -> bool {
+    let pid = nix::unistd::Pid::from_raw(pid);
+    !matches!(
+        nix::sys::signal::kill(pid, None),
+        Err(nix::errno::Errno::ESRCH)
+    )
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -7,8 +7,9 @@ use std::sync::Arc;
 use roam_shared::proto::job_input::Kind as In;
 use roam_shared::proto::local_server::Local;
 use roam_shared::proto::{
-    EvictReply, EvictRequest, IssueCredentialRequest, JobInput, JobOutput, JobTable,
-    ListJobsRequest, SignedCredential,
+    AcquireLeasesRequest, EvictReply, EvictRequest, IssueCredentialRequest, JobInput, JobOutput,
+    JobTable, LeaseGrant, LeaseGrants, ListJobsRequest, ReleaseLeasesReply, ReleaseLeasesRequest,
+    SignedCredential,
 };
 use tokio_stream::Stream;
 use tokio_stream::wrappers::ReceiverStream;
@@ -102,6 +103,48 @@ impl Local for LocalApi {
         let signed = prost::Message::decode(wire.as_slice())
             .map_err(|_| Status::internal("cannot encode a credential"))?;
         Ok(Response::new(signed))
+    }
+
+    async fn acquire_leases(
+        &self,
+        request: Request<AcquireLeasesRequest>,
+    ) -> Result<Response<LeaseGrants>, Status> {
+        let peer = peer_of(&request)?;
+        let request = request.into_inner();
+        if request.client.is_empty() {
+            return Err(Status::invalid_argument("a client id is required"));
+        }
+        let grants = self
+            .migd
+            .leases
+            .acquire(
+                peer.uid,
+                &peer.gids,
+                &request.client,
+                request.count,
+                peer.pid,
+            )
+            .await
+            .map_err(Status::unavailable)?;
+        let leases = grants
+            .into_iter()
+            .map(|g| LeaseGrant {
+                id: g.id,
+                host: g.host,
+            })
+            .collect();
+        Ok(Response::new(LeaseGrants { leases }))
+    }
+
+    async fn release_leases(
+        &self,
+        request: Request<ReleaseLeasesRequest>,
+    ) -> Result<Response<ReleaseLeasesReply>, Status> {
+        let peer = peer_of(&request)?;
+        self.migd
+            .leases
+            .release_for(peer.uid, &request.into_inner().ids);
+        Ok(Response::new(ReleaseLeasesReply {}))
     }
 }
 

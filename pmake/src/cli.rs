@@ -8,7 +8,6 @@ use crate::engine::Make;
 use crate::error::{Loc, MakeError, Result};
 use crate::jobserver::Jobserver;
 use crate::options::{self, Options};
-use crate::runner::LocalRunner;
 use crate::vars::{Flavor, Origin, Var};
 
 const BUILTIN_RULES: &str = include_str!("builtin_rules.mk");
@@ -111,9 +110,11 @@ pub fn main_entry(args: Vec<String>) -> i32 {
     let mut jobserver = jobserver;
     crate::signals::install();
     let mut restarts = 0;
+    let mut display = None;
     let status = loop {
-        let runner = match LocalRunner::new() {
-            Ok(r) => Box::new(r),
+        let runner = match crate::placement::runner(&opts, jobserver.is_some(), &prog, &mut display)
+        {
+            Ok(r) => r,
             Err(e) => {
                 eprintln!("{prefix}: *** {}.  Stop.", crate::sys::strerror(&e));
                 break 2;
@@ -151,6 +152,7 @@ pub fn main_entry(args: Vec<String>) -> i32 {
     if print_dir {
         println!("{prefix}: Leaving directory '{cwd}'");
     }
+    drop(display);
     status
 }
 

@@ -437,6 +437,7 @@ impl Make {
                     )),
                     _ => None,
                 },
+                local_only: line.recursive,
             };
             match self.runner.spawn(&spec) {
                 Ok(jid) => {

@@ -39,6 +39,10 @@ pub struct Options {
     /// `VAR=value` arguments, in order.
     pub assignments: Vec<String>,
     pub goals: Vec<String>,
+    /// `--local`: run every recipe on this host, not through migd.
+    pub local: bool,
+    /// `--no-progress`: no progress line even on a terminal.
+    pub no_progress: bool,
 }
 
 /// An option error, reported by the caller with the usage text.
@@ -169,6 +173,8 @@ impl Options {
                     "jobserver-auth" | "jobserver-fds" => self.jobserver_auth = value,
                     "version" => self.version = true,
                     "help" => self.help = true,
+                    "local" => self.local = true,
+                    "no-progress" => self.no_progress = true,
                     _ if from_env => {}
                     _ => return Err(OptionError::InvalidLong(arg.clone())),
                 }
@@ -343,6 +349,12 @@ impl Options {
         }
         if self.warn_undefined {
             parts.push("--warn-undefined-variables".into());
+        }
+        if self.local {
+            parts.push("--local".into());
+        }
+        if self.no_progress {
+            parts.push("--no-progress".into());
         }
         let mut s = parts.join(" ");
         if !s.is_empty() && !s.starts_with('-') {

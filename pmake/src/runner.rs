@@ -37,6 +37,8 @@ pub struct CommandSpec {
     pub inherit_fds: Vec<RawFd>,
     /// Where stdout and stderr go (`-O`); `None`: make's own.
     pub output: Option<(std::fs::File, std::fs::File)>,
+    /// Must run on this host: a recursive make, which shares make's jobserver and terminal.
+    pub local_only: bool,
 }
 
 pub type JobId = u64;

@@ -19,10 +19,12 @@ pub struct Binaries {
     pub migserver: PathBuf,
     /// The idle-host daemon.
     pub loadavgd: PathBuf,
+    /// The distributed make.
+    pub pmake: PathBuf,
 }
 
 impl Binaries {
-    /// Executables in `dir`, named `migd`, `mig`, `roam`, `migserver` and `loadavgd`.
+    /// Executables in `dir`, named `migd`, `mig`, `roam`, `migserver`, `loadavgd` and `pmake`.
     pub fn in_dir(dir: &Path) -> Self {
         Binaries {
             migd: dir.join("migd"),
@@ -30,6 +32,7 @@ impl Binaries {
             roam: dir.join("roam"),
             migserver: dir.join("migserver"),
             loadavgd: dir.join("loadavgd"),
+            pmake: dir.join("pmake"),
         }
     }
 
@@ -71,6 +74,8 @@ fn build() -> anyhow::Result<Binaries> {
         "migserver",
         "-p",
         "loadavgd",
+        "-p",
+        "pmake",
     ])
     .arg("--target-dir")
     .arg(target_dir)

@@ -114,4 +114,18 @@ impl Local for StandInService {
     ) -> Result<Response<SignedCredential>, Status> {
         Err(Status::unimplemented("stand-in"))
     }
+
+    async fn acquire_leases(
+        &self,
+        _: Request<AcquireLeasesRequest>,
+    ) -> Result<Response<LeaseGrants>, Status> {
+        Err(Status::unimplemented("stand-in"))
+    }
+
+    async fn release_leases(
+        &self,
+        _: Request<ReleaseLeasesRequest>,
+    ) -> Result<Response<ReleaseLeasesReply>, Status> {
+        Err(Status::unimplemented("stand-in"))
+    }
 }
