@@ -40,11 +40,23 @@ pub fn latency(runs: usize) -> anyhow::Result<()> {
         ms(max)
     );
     println!("Goal: p50 ≤ 20 ms.\n");
-    loadavgd_cost(&cluster)
+    drop(cluster);
+    loadavgd_cost()
 }
 
-/// Starts `mig -H b sleep`, presses a key on b, and times until the job is frozen.
+/// Waits until b is idle again (its owner away), starts `mig -H b sleep`, presses a key on b,
+/// and times until the job is frozen.
 fn one_eviction(cluster: &Cluster) -> anyhow::Result<Duration> {
+    let b_idle = || {
+        cluster.list_hosts().is_ok_and(|hosts| {
+            hosts
+                .iter()
+                .any(|h| h.name == "b" && h.state() == roam_shared::proto::host_info::State::Idle)
+        })
+    };
+    if !wait_until(Duration::from_secs(10), b_idle) {
+        bail!("host b did not become idle again");
+    }
     let mut mig = cluster
         .mig(0)
         .args(["-H", "b", "sh", "-c", "echo; exec sleep 600"])
@@ -107,8 +119,21 @@ fn freezer_state_file(pid: u32) -> anyhow::Result<std::path::PathBuf> {
         .join("freezer.state"))
 }
 
-/// loadavgd's CPU time and RSS over a minute of an idle host reporting every 200 ms.
-fn loadavgd_cost(cluster: &Cluster) -> anyhow::Result<()> {
+/// loadavgd's CPU time and RSS over a minute, on a host with the default report interval (2 s)
+/// and terminal watching on.
+fn loadavgd_cost() -> anyhow::Result<()> {
+    let cluster = Cluster::start(
+        Binaries::from_workspace()?,
+        ClusterOptions {
+            hosts: 1,
+            policy: Some(PolicyOptions {
+                report_every: Duration::from_secs(2),
+                watch_terminals: true,
+                ..PolicyOptions::default()
+            }),
+            ..ClusterOptions::default()
+        },
+    )?;
     let pid = cluster
         .loadavgd_pid(0)
         .context("loadavgd a is not running")?;
@@ -134,7 +159,7 @@ fn loadavgd_cost(cluster: &Cluster) -> anyhow::Result<()> {
     let used = cpu(pid)? - cpu0;
     let share = used / t0.elapsed().as_secs_f64() * 100.0;
     println!(
-        "### loadavgd-cost: one loadavgd over {} s (report every 200 ms)\n",
+        "### loadavgd-cost: one loadavgd over {} s (report every 2 s, terminals watched)\n",
         window.as_secs()
     );
     println!("| CPU % of a core | RSS MB |\n|---|---|");

@@ -30,7 +30,7 @@ const STREAMS_PER_CONNECTION: usize = 100;
 /// Status updates each simulated host sends in the ingestion run.
 const UPDATES_PER_HOST: usize = 10;
 /// Requests in flight at once in the allocation run.
-const CONCURRENCY: usize = 32;
+const CONCURRENCY: usize = 16;
 /// Distinct requesters (user, home, client).
 const REQUESTERS: u32 = 1000;
 /// Allocation requests in the allocation run.

@@ -49,6 +49,8 @@ pub struct PolicyOptions {
     pub down_after: Duration,
     /// `[migd] evict_grace`.
     pub evict_grace: Duration,
+    /// `[loadavgd] watch_terminals` (off by default: a test's terminal is not the owner's).
+    pub watch_terminals: bool,
 }
 
 impl Default for PolicyOptions {
@@ -61,6 +63,7 @@ impl Default for PolicyOptions {
             lease_ttl: Duration::from_secs(5),
             down_after: Duration::from_secs(2),
             evict_grace: Duration::from_millis(500),
+            watch_terminals: false,
         }
     }
 }
@@ -376,12 +379,13 @@ fn policy_sections(p: &PolicyOptions, server: SocketAddr) -> String {
         .unwrap_or_default();
     format!(
         "\n[migserver]\naddr = \"{server}\"\nlease_ttl = \"{}ms\"\ndown_after = \"{}ms\"\n\
-         \n[loadavgd]\nidle_after = \"{}ms\"\nmax_load = {:.1}\nwatch_terminals = false\n\
+         \n[loadavgd]\nidle_after = \"{}ms\"\nmax_load = {:.1}\nwatch_terminals = {}\n\
          report_every = \"{}ms\"\n{slots}",
         p.lease_ttl.as_millis(),
         p.down_after.as_millis(),
         p.idle_after.as_millis(),
         p.max_load,
+        p.watch_terminals,
         p.report_every.as_millis(),
     )
 }
