@@ -3,6 +3,7 @@
 
 use roam_shared::config::Config;
 use roam_shared::proto::HostRef;
+use serde::Serialize;
 
 use crate::server::{Server, block_on, refused};
 
@@ -17,8 +18,27 @@ pub enum Action {
     Evict,
 }
 
-/// Performs `action` on `host` and prints what migserver says it did.
-pub fn run(config: &Config, action: Action, host: &str) -> anyhow::Result<()> {
+impl Action {
+    /// Its name, as the command line spells it.
+    pub fn verb(self) -> &'static str {
+        match self {
+            Action::Drain => "drain",
+            Action::Undrain => "undrain",
+            Action::Evict => "evict",
+        }
+    }
+}
+
+/// What `--json` prints: the host, the action and what migserver says it did.
+#[derive(Debug, Serialize)]
+struct Done<'a> {
+    host: &'a str,
+    action: &'static str,
+    message: String,
+}
+
+/// Performs `action` on `host` and prints what migserver says it did (as JSON with `json`).
+pub fn run(config: &Config, action: Action, host: &str, json: bool) -> anyhow::Result<()> {
     let message = block_on(async {
         let mut server = Server::connect(config).await?;
         let request = server
@@ -34,6 +54,15 @@ pub fn run(config: &Config, action: Action, host: &str) -> anyhow::Result<()> {
         };
         anyhow::Ok(reply.map_err(refused)?.into_inner().message)
     })?;
-    println!("{message}");
+    if json {
+        let done = Done {
+            host,
+            action: action.verb(),
+            message,
+        };
+        println!("{}", serde_json::to_string(&done)?);
+    } else {
+        println!("{message}");
+    }
     Ok(())
 }

@@ -27,8 +27,9 @@ pub struct Cli {
 /// roam's subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Bring up a loopback cluster of 3 hosts (127.0.0.11-13), run a few mig jobs across it,
-    /// show where each ran, and stop everything. Needs no root and no config.
+    /// Bring up a loopback cluster of 4 hosts (127.0.0.11-14) and run mig jobs across it: on a
+    /// terminal, in the live console (`o`: the selected host's owner returns); otherwise print
+    /// where each ran. Stops everything on exit. Needs no root and no config.
     Demo {
         /// Keep the cluster up until Ctrl-C and print how to use it by hand
         #[arg(long)]
@@ -78,17 +79,26 @@ pub enum Command {
     Drain {
         /// The host
         host: String,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
     },
     /// Lease HOST again after `roam drain`. Root or the admin group only.
     Undrain {
         /// The host
         host: String,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
     },
     /// Evict every foreign process on HOST now and revoke its leases. Root or the admin group
     /// only.
     Evict {
         /// The host
         host: String,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -100,7 +110,7 @@ pub fn main() -> ExitCode {
         Config::load(&path).context("config")
     };
     let result = match &cli.command {
-        None => config().and_then(crate::tui::run),
+        None => config().and_then(|c| crate::tui::run(c, None)),
         Some(Command::Demo { keep }) => crate::demo::run(*keep),
         Some(Command::Hosts { json }) => config().and_then(|c| crate::hosts::run(&c, *json)),
         Some(Command::Ps { host, user, json }) => {
@@ -112,14 +122,14 @@ pub fn main() -> ExitCode {
             json,
         }) => config().and_then(|c| crate::events::run(&c, *follow, *since, *json)),
         Some(Command::Status { json }) => config().and_then(|c| crate::status::run(&c, *json)),
-        Some(Command::Drain { host }) => {
-            config().and_then(|c| crate::admin::run(&c, Action::Drain, host))
+        Some(Command::Drain { host, json }) => {
+            config().and_then(|c| crate::admin::run(&c, Action::Drain, host, *json))
         }
-        Some(Command::Undrain { host }) => {
-            config().and_then(|c| crate::admin::run(&c, Action::Undrain, host))
+        Some(Command::Undrain { host, json }) => {
+            config().and_then(|c| crate::admin::run(&c, Action::Undrain, host, *json))
         }
-        Some(Command::Evict { host }) => {
-            config().and_then(|c| crate::admin::run(&c, Action::Evict, host))
+        Some(Command::Evict { host, json }) => {
+            config().and_then(|c| crate::admin::run(&c, Action::Evict, host, *json))
         }
     };
     match result {

@@ -11,6 +11,9 @@ use roam_shared::proto::mig_server_client::MigServerClient;
 use tonic::Request;
 use tonic::transport::Channel;
 
+/// The largest reply roam accepts from migserver.
+const MAX_REPLY: usize = 64 << 20;
+
 /// A connection to migserver plus the means to sign each call.
 pub struct Server {
     client: MigServerClient<Channel>,
@@ -41,7 +44,8 @@ impl Server {
                 format!("cannot reach migserver at {} (is it running?)", server.addr)
             })?;
         Ok(Server {
-            client: MigServerClient::new(channel),
+            // A 10,000-host cluster's host and process lists outgrow tonic's 4 MiB default.
+            client: MigServerClient::new(channel).max_decoding_message_size(MAX_REPLY),
             local: LocalClient::new(local),
         })
     }

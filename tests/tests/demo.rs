@@ -5,7 +5,7 @@ use std::process::{Command, Stdio};
 use roam_harness::Binaries;
 
 #[test]
-fn the_demo_runs_jobs_across_three_hosts_and_exits_0() {
+fn without_a_terminal_the_demo_runs_jobs_across_four_hosts_and_exits_0() {
     let bin = Binaries::from_workspace().expect("build the binaries");
     let out = Command::new(&bin.roam)
         .arg("demo")
@@ -21,6 +21,7 @@ fn the_demo_runs_jobs_across_three_hosts_and_exits_0() {
     for line in [
         "run on b         b        0      hello from b, home a",
         "run on c         c        0      hello from c, home a",
+        "run on d         d        0      hello from d, home a",
         "ROAM MOVES WORK TO IDLE HOSTS",
         "42     (stderr) exiting with 42",
         "Stopping the cluster.",

@@ -54,7 +54,7 @@ pub async fn run(
                     let Some(call) = call else { return };
                     let refused = Update::Done(Err(format!(
                         "cannot {} {}: migserver is unreachable",
-                        verb(call.action),
+                        call.action.verb(),
                         call.host
                     )));
                     if updates.send(refused).await.is_err() {
@@ -151,15 +151,7 @@ async fn admin(server: &mut Server, call: &AdminCall) -> Result<String, String> 
         Ok(reply.map_err(refused)?.into_inner().message)
     })
     .await;
-    done.map_err(|e| format!("cannot {} {}: {e:#}", verb(call.action), call.host))
-}
-
-fn verb(action: Action) -> &'static str {
-    match action {
-        Action::Drain => "drain",
-        Action::Undrain => "undrain",
-        Action::Evict => "evict",
-    }
+    done.map_err(|e| format!("cannot {} {}: {e:#}", call.action.verb(), call.host))
 }
 
 /// `call`, failing after [`CALL_TIMEOUT`].

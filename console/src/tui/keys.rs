@@ -20,6 +20,8 @@ pub enum Outcome {
     Quit,
     /// Make this call to migserver (the user said yes).
     Call(AdminCall),
+    /// In the demo: the owner of this host comes back.
+    OwnerReturns(String),
 }
 
 /// Applies one terminal event to `app` (whose listings must be prepared).
@@ -136,6 +138,7 @@ fn in_table(app: &mut App, code: KeyCode, now_ms: i64) -> Outcome {
         ),
         KeyCode::Char('m') => migrate(app, now_ms),
         KeyCode::Char('K') => kill(app, now_ms),
+        KeyCode::Char('o') if app.demo => return owner_returns(app, now_ms),
         _ => return Outcome::Ignored,
     }
     Outcome::Redraw
@@ -154,6 +157,17 @@ fn ask(app: &mut App, action: impl Fn(bool) -> Action, now_ms: i64) {
         foreign: host.foreign(),
     };
     app.overlay = Some(Overlay::Confirm(call));
+}
+
+/// The demo's `o`: the owner of the selected host (or the selected row's host) returns.
+fn owner_returns(app: &mut App, now_ms: i64) -> Outcome {
+    match app.selected_host() {
+        Some(host) => Outcome::OwnerReturns(host.info.name.clone()),
+        None => {
+            app.say("no host selected".into(), true, now_ms);
+            Outcome::Redraw
+        }
+    }
 }
 
 fn migrate(app: &mut App, now_ms: i64) {
@@ -306,6 +320,21 @@ mod tests {
         assert!(matches!(&app.overlay, Some(Overlay::Details(Target::Host(h))) if h == "b"));
         key(&mut app, KeyCode::Esc);
         assert!(app.overlay.is_none());
+    }
+
+    #[test]
+    fn o_plays_the_owner_returning_only_in_the_demo() {
+        let mut app = testdata::cluster();
+        key(&mut app, KeyCode::Char('j'));
+        assert!(matches!(
+            key(&mut app, KeyCode::Char('o')),
+            Outcome::Ignored
+        ));
+        app.demo = true;
+        match key(&mut app, KeyCode::Char('o')) {
+            Outcome::OwnerReturns(host) => assert_eq!(host, "b"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

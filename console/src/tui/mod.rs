@@ -4,6 +4,7 @@
 //! the event loop and `terminal` owns the real terminal.
 
 mod bench;
+mod bench_events;
 mod feed;
 mod keys;
 mod run;
@@ -14,4 +15,5 @@ mod testdata;
 mod view;
 
 pub use bench::bench_frame;
-pub use run::run;
+pub use bench_events::{EventRate, bench_events};
+pub use run::{OwnerReturns, run};

@@ -22,8 +22,12 @@ const FRAME: Duration = Duration::from_millis(50);
 /// Ages and idle times on screen move on at least this often.
 const CLOCK: Duration = Duration::from_secs(1);
 
-/// Runs the console until the user quits or a signal (TERM, INT, HUP) ends it.
-pub fn run(config: Config) -> anyhow::Result<()> {
+/// In `roam demo`, what the `o` key does: the owner of the named host comes back.
+pub type OwnerReturns<'a> = &'a dyn Fn(&str) -> anyhow::Result<()>;
+
+/// Runs the console until the user quits or a signal (TERM, INT, HUP) ends it; with
+/// `owner_returns` (the demo), `o` calls it for the selected host.
+pub fn run(config: Config, owner_returns: Option<OwnerReturns>) -> anyhow::Result<()> {
     let server = config
         .migserver
         .as_ref()
@@ -33,8 +37,10 @@ pub fn run(config: Config) -> anyhow::Result<()> {
         let (update_tx, mut updates) = mpsc::channel(1024);
         let (calls, call_rx) = mpsc::channel(8);
         let mut feed = tokio::spawn(feed::run(config, update_tx, call_rx));
+        let mut app = App::new(server);
+        app.demo = owner_returns.is_some();
         let result = tokio::select! {
-            result = event_loop(&mut screen, App::new(server), &mut updates, &calls) => result,
+            result = event_loop(&mut screen, app, &mut updates, &calls, owner_returns) => result,
             // The feed runs until the console hangs up; ending sooner means it panicked (the
             // panic hook has already restored the terminal, so the console cannot go on).
             ended = &mut feed => {
@@ -52,6 +58,7 @@ async fn event_loop(
     mut app: App,
     updates: &mut mpsc::Receiver<Update>,
     calls: &mpsc::Sender<AdminCall>,
+    owner_returns: Option<OwnerReturns<'_>>,
 ) -> anyhow::Result<()> {
     let mut term = signal(SignalKind::terminate())?;
     let mut interrupt = signal(SignalKind::interrupt())?;
@@ -82,6 +89,19 @@ async fn event_loop(
                     Outcome::Call(call) => {
                         if calls.try_send(call).is_err() {
                             app.say("busy with earlier calls; try again".into(), true, now);
+                        }
+                        dirty = true;
+                    }
+                    Outcome::OwnerReturns(host) => {
+                        let said = owner_returns.map(|returns| returns(&host));
+                        match said {
+                            Some(Ok(())) => app.say(
+                                format!("the owner of {host} is back: its foreign processes leave"),
+                                false,
+                                now,
+                            ),
+                            Some(Err(e)) => app.say(format!("{e:#}"), true, now),
+                            None => {}
                         }
                         dirty = true;
                     }

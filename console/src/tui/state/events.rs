@@ -188,6 +188,11 @@ impl EventLog {
         self.rows.get(i)
     }
 
+    /// How many jobs' travels the log holds (bounded by the events kept).
+    pub fn jobs_tracked(&self) -> usize {
+        self.travels.len()
+    }
+
     /// The hosts where job `job_id` started, oldest first, as far as the events kept tell.
     pub fn travels(&self, job_id: &str) -> Option<&VecDeque<String>> {
         self.travels.get(job_id)

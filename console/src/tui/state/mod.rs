@@ -119,6 +119,8 @@ pub struct App {
     pub server: String,
     /// Distinct requesters in recent lease events (as of the last [`App::prepare`]).
     pub requesters: usize,
+    /// In `roam demo`: `o` plays the owner of the selected host coming back.
+    pub demo: bool,
     users: Users,
 }
 

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Text};
 use super::popup;
 
 /// The keys and what they do.
-pub const KEYS: [(&str, &str); 20] = [
+const KEYS: [(&str, &str); 15] = [
     ("Tab / Shift-Tab", "next / previous view"),
     ("1 2 3", "Hosts, Processes, Events"),
     ("↑ ↓  k j", "move the selection (also the mouse wheel)"),
@@ -23,18 +23,29 @@ pub const KEYS: [(&str, &str); 20] = [
     ("?", "this help"),
     ("Esc", "close a window, clear the filter"),
     ("q, Ctrl-C", "quit"),
-    ("", ""),
+];
+
+/// The demo's own key.
+const DEMO_KEY: (&str, &str) = ("o", "demo: the host's owner returns (its jobs are evicted)");
+
+/// What the host states mean.
+const STATES: [(&str, &str); 4] = [
     ("idle", "no input for a while and a low load: leasable"),
     ("in use", "its owner is active: no new foreign processes"),
     ("down", "it stopped reporting to migserver"),
     ("drained", "an admin stopped new leases there"),
 ];
 
-/// Draws the help window.
-pub fn draw(frame: &mut Frame, area: Rect) {
+/// Draws the help window; `demo` adds the demo's key.
+pub fn draw(frame: &mut Frame, area: Rect, demo: bool) {
+    let demo_key = demo.then_some(&DEMO_KEY);
     let lines: Vec<Line> = KEYS
         .iter()
+        .chain(demo_key)
+        .chain(&[("", "")])
+        .chain(&STATES)
         .map(|(keys, what)| Line::raw(format!(" {keys:<16} {what}")))
         .collect();
-    popup::draw(frame, area, "Keys", Text::from(lines), 76, 22);
+    let height = u16::try_from(lines.len()).unwrap_or(u16::MAX) + 2;
+    popup::draw(frame, area, "Keys", Text::from(lines), 76, height);
 }

@@ -53,7 +53,7 @@ pub fn draw(frame: &mut Frame, app: &App, now_ms: i64) {
 fn overlay(frame: &mut Frame, area: Rect, app: &App, now_ms: i64) {
     match &app.overlay {
         None => {}
-        Some(Overlay::Help) => help::draw(frame, area),
+        Some(Overlay::Help) => help::draw(frame, area, app.demo),
         Some(Overlay::Details(target)) => details::draw(frame, area, app, target, now_ms),
         Some(Overlay::Confirm(call)) => popup::confirm(frame, area, call.question()),
         Some(Overlay::Notice(text)) => popup::notice(frame, area, text),

@@ -169,6 +169,15 @@ fn help_lists_the_keys() {
                 lines.join("\n")
             );
         }
+        assert!(!shows(&lines, "owner returns"));
+        app.demo = true;
+        let lines = screen(&mut app, w, h);
+        assert!(
+            shows(&lines, "demo: the host's owner returns"),
+            "{}",
+            lines.join("\n")
+        );
+        assert!(shows(&lines, "an admin stopped new leases"));
     }
 }
 

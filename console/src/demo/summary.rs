@@ -1,15 +1,15 @@
-//! `roam demo`: a loopback cluster of three hosts with migserver and a loadavgd per host, a few
-//! `mig` jobs across it (hosts leased from migserver), a report of where each ran, and an owner
-//! coming back to a host that runs a foreign job. The daemons and clients are this very
-//! executable under the names `migd`, `mig`, `migserver` and `loadavgd` (symlinks in a private
-//! directory), so the demo needs nothing but `cargo run`.
+//! The demo without a terminal (CI's check): a few `mig` jobs from host a, on hosts named or
+//! leased from migserver, a report of where each ran, and an owner coming back to a host that
+//! runs a foreign job.
 
 use std::io::Read as _;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use roam_harness::{Binaries, Cluster, ClusterOptions, PolicyOptions, wait_until};
+use roam_harness::{Cluster, wait_until};
+
+use super::{interrupt, user_types_at_home};
 
 /// One demo job: what it runs and what it feeds on stdin.
 struct Job {
@@ -33,6 +33,16 @@ const JOBS: &[Job] = &[
     Job {
         label: "run on c",
         host: Some("c"),
+        argv: &[
+            "sh",
+            "-c",
+            "echo \"hello from $ROAM_HOST, home $ROAM_HOME\"",
+        ],
+        stdin: None,
+    },
+    Job {
+        label: "run on d",
+        host: Some("d"),
         argv: &[
             "sh",
             "-c",
@@ -66,72 +76,21 @@ const JOBS: &[Job] = &[
     },
 ];
 
-/// Runs the demo; with `keep`, leaves the cluster up until Ctrl-C.
-pub fn run(keep: bool) -> anyhow::Result<()> {
-    let bin_dir = tempfile::Builder::new()
-        .prefix("roam-demo-bin.")
-        .tempdir()?;
-    let exe = std::env::current_exe().context("cannot find the roam executable")?;
-    for name in ["migd", "mig", "migserver", "loadavgd"] {
-        std::os::unix::fs::symlink(&exe, bin_dir.path().join(name))?;
-    }
-    let bin = Binaries::in_dir(bin_dir.path());
-    let as_root = nix_is_root();
-    println!(
-        "Starting a loopback cluster: migserver on 127.0.0.10, hosts a, b, c (migd + loadavgd) on 127.0.0.11-13…"
-    );
-    let cluster = Cluster::start(
-        &bin,
-        ClusterOptions {
-            hosts: 3,
-            // A private demo cluster: let a root user try it too.
-            allow_root: as_root,
-            policy: Some(PolicyOptions::default()),
-            ..ClusterOptions::default()
-        },
-    )?;
+/// Prints the cluster, runs the jobs and reports where each ran, then plays an owner returning.
+pub fn run(cluster: &Cluster) -> anyhow::Result<()> {
     for host in cluster.hosts() {
         println!("  host {}: migd on {}", host.name, host.addr);
     }
     println!("  migserver on {}", cluster.migserver_addr()?);
-    cluster.wait_all_idle(Duration::from_secs(10))?;
     println!("\nEvery host is idle (`roam hosts`):\n");
-    show_hosts(&cluster)?;
+    show_hosts(cluster)?;
     println!("\nRunning mig jobs from host a, whose user is typing (so a is busy):\n");
     println!("  {:<16} {:<8} {:<6} output", "job", "ran on", "status");
     for job in JOBS {
-        let (host, status, output) = run_job(&cluster, job)?;
+        let (host, status, output) = run_job(cluster, job)?;
         println!("  {:<16} {:<8} {:<6} {}", job.label, host, status, output);
     }
-    owner_returns(&cluster)?;
-    let a = cluster.host(0);
-    if keep {
-        println!(
-            "\nThe cluster stays up until Ctrl-C. Try it:\n\n  PATH={}:$PATH ROAM_CONFIG={} mig -v sh -c 'echo $ROAM_HOST'\n",
-            bin_dir.path().display(),
-            a.config.display()
-        );
-        wait_for_interrupt()?;
-    }
-    println!("\nStopping the cluster.");
-    drop(cluster);
-    Ok(())
-}
-
-/// The user at host a types a command: a is in use by its owner, so migserver leases other hosts.
-fn user_types_at_home(cluster: &Cluster) -> anyhow::Result<()> {
-    cluster.owner_input(0)?;
-    let busy = || {
-        cluster.list_hosts().is_ok_and(|hosts| {
-            hosts
-                .iter()
-                .any(|h| h.name == "a" && h.state() == roam_shared::proto::host_info::State::Busy)
-        })
-    };
-    if !wait_until(Duration::from_secs(5), busy) {
-        bail!("host a did not turn busy when its user typed");
-    }
-    Ok(())
+    owner_returns(cluster)
 }
 
 /// Prints `roam hosts` as seen from host a.
@@ -167,9 +126,12 @@ fn owner_returns(cluster: &Cluster) -> anyhow::Result<()> {
     cluster.owner_input(i)?;
     println!("  a key is pressed on {}", host[0] as char);
     if !wait_until(Duration::from_secs(10), || {
-        matches!(child.try_wait(), Ok(Some(_)))
-    }) {
+        interrupt::stopped() || matches!(child.try_wait(), Ok(Some(_)))
+    }) || interrupt::stopped()
+    {
         let _ = child.kill();
+        let _ = child.wait();
+        interrupt::check()?;
         bail!("the job was not evicted");
     }
     let ended = pressed.elapsed();
@@ -207,6 +169,7 @@ fn run_job(cluster: &Cluster, job: &Job) -> anyhow::Result<(String, String, Stri
         stdin.write_all(text.as_bytes())?;
     }
     let out = child.wait_with_output()?;
+    interrupt::check()?;
     let stderr = String::from_utf8_lossy(&out.stderr);
     let host = stderr
         .lines()
@@ -229,17 +192,4 @@ fn run_job(cluster: &Cluster, job: &Job) -> anyhow::Result<(String, String, Stri
         bail!("demo job {:?} failed: {stderr}", job.argv);
     }
     Ok((host, status, output.join(" | ")))
-}
-
-fn nix_is_root() -> bool {
-    // SAFETY: geteuid has no arguments and cannot fail.
-    unsafe { libc::geteuid() == 0 }
-}
-
-fn wait_for_interrupt() -> anyhow::Result<()> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?
-        .block_on(tokio::signal::ctrl_c())?;
-    Ok(())
 }
