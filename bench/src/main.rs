@@ -5,9 +5,11 @@
 //! Run: `cargo run --release -p roam-bench [-- --runs 500 --only exec]`.
 
 mod checkpoint;
+mod console;
 mod evict;
 mod exec;
 mod migserver;
+mod pmake;
 mod stats;
 
 use clap::Parser;
@@ -48,8 +50,14 @@ fn main() -> anyhow::Result<()> {
     if selected("migserver") {
         migserver::run()?;
     }
+    if selected("console") {
+        console::run()?;
+    }
     if selected("evict-latency") {
         evict::latency(args.runs.min(50))?;
+    }
+    if selected("pmake-speedup") {
+        pmake::run()?;
     }
     Ok(())
 }

@@ -139,7 +139,13 @@ async fn measure(addr: SocketAddr, key: Arc<ClusterKey>) -> anyhow::Result<()> {
         bail!("migserver did not apply every status update");
     }
     let updates = HOSTS * UPDATES_PER_HOST;
+    let hosts_json = roam_hosts_json(addr, &key).await?;
     println!("| what | result |\n|---|---|");
+    println!(
+        "| `roam hosts --json` with {HOSTS} hosts, median / worst of 10 (credential from a local migd) | {} / {} ms |",
+        ms(hosts_json.0),
+        ms(hosts_json.1)
+    );
     println!(
         "| heartbeat ingestion: {updates} status updates, sent and all applied | {:.0} updates/s ({} ms) |",
         updates as f64 / elapsed.as_secs_f64(),
@@ -200,6 +206,65 @@ async fn measure(addr: SocketAddr, key: Arc<ClusterKey>) -> anyhow::Result<()> {
          generator shares the 2 cores with migserver.\n"
     );
     Ok(())
+}
+
+/// Times `roam hosts --json` against the loaded server: a migd on 127.0.0.11 issues roam's
+/// credential, as on any host. Returns the median and the worst of 10 runs.
+async fn roam_hosts_json(
+    server: SocketAddr,
+    key: &ClusterKey,
+) -> anyhow::Result<(Duration, Duration)> {
+    let dir = tempfile::Builder::new()
+        .prefix("roam-bench-host.")
+        .tempdir()?;
+    key.write_new(&dir.path().join("cluster.key"))?;
+    let port = std::net::TcpListener::bind("127.0.0.11:0")?
+        .local_addr()?
+        .port();
+    let config = dir.path().join("a.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "name = \"a\"\nkey_file = \"cluster.key\"\nstate_dir = \"state\"\n\
+             [migd]\nlisten = \"127.0.0.11:{port}\"\nsocket = \"a.sock\"\n\
+             [migserver]\naddr = \"{server}\"\n"
+        ),
+    )?;
+    let bin = Binaries::from_workspace()?;
+    let mut migd = Server(
+        Command::new(&bin.migd)
+            .arg("--config")
+            .arg(&config)
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .spawn()
+            .context("cannot start migd")?,
+    );
+    let socket = dir.path().join("a.sock");
+    if !wait_until(Duration::from_secs(10), || socket.exists()) {
+        bail!("migd did not start");
+    }
+    let roam = bin.roam.clone();
+    let mut runs = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<Duration>> {
+        let mut runs = Vec::new();
+        for _ in 0..10 {
+            let started = Instant::now();
+            let out = Command::new(&roam)
+                .args(["hosts", "--json", "--config"])
+                .arg(&config)
+                .stderr(Stdio::inherit())
+                .output()?;
+            runs.push(started.elapsed());
+            if !out.status.success() || out.stdout.len() < HOSTS * 50 {
+                bail!("roam hosts --json failed ({})", out.status);
+            }
+        }
+        Ok(runs)
+    })
+    .await??;
+    migd.stop();
+    Ok((percentile(&mut runs, 50.0), percentile(&mut runs, 100.0)))
 }
 
 /// Polls ListHosts (as root) until `done` holds for the host list, for up to 60 s.

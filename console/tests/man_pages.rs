@@ -51,6 +51,7 @@ fn man_pages_match_the_command_line_definitions() {
         (render(loadavgd::cli::Cli::command(), "8"), "loadavgd.8"),
         (render(migserver::cli::Cli::command(), "8"), "migserver.8"),
         (render(roam_console::cli::Cli::command(), "1"), "roam.1"),
+        (render(pmake::manual::command(), "1"), "pmake.1"),
     ];
     let bless = std::env::var_os("ROAM_BLESS").is_some();
     let mut stale = Vec::new();

@@ -18,6 +18,7 @@ pub mod functions;
 pub mod implicit;
 pub mod jobs;
 pub mod jobserver;
+pub mod manual;
 pub mod migd_link;
 pub mod options;
 pub mod output_relay;

@@ -1,5 +1,6 @@
 //! A loopback cluster of real migd processes.
 
+use std::ffi::OsStr;
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
@@ -14,6 +15,7 @@ use roam_shared::credential::ClusterKey;
 use roam_shared::proto::JobTable;
 use roam_shared::proto::local_client::LocalClient;
 
+use crate::cpu_cap::CpuCaps;
 use crate::{Binaries, wait_until};
 
 /// How to set up a cluster.
@@ -29,6 +31,9 @@ pub struct ClusterOptions {
     pub migd_uid: Option<u32>,
     /// Also run migserver and a loadavgd per host (each with a fake input device).
     pub policy: Option<PolicyOptions>,
+    /// Cap each host's daemons, and so every job they start, to this share of a CPU (a cgroup
+    /// v1 `cpu` cgroup per host; needs root). `None`: no cap.
+    pub cpu_share: Option<f64>,
 }
 
 /// The policy half of a cluster: migserver on 127.0.0.10 and a loadavgd per host whose only
@@ -76,6 +81,7 @@ impl Default for ClusterOptions {
             hangup_grace: Duration::from_secs(1),
             migd_uid: None,
             policy: None,
+            cpu_share: None,
         }
     }
 }
@@ -117,6 +123,8 @@ pub struct Cluster {
     pub(crate) hosts: Vec<Host>,
     pub(crate) server: Option<Server>,
     options: ClusterOptions,
+    /// Dropped after the processes are gone (see `Drop`).
+    pub(crate) cpu_caps: Option<CpuCaps>,
 }
 
 const HOST_NAMES: &str = "abcdefghijklmnopqrstuvwxyz";
@@ -227,12 +235,20 @@ impl Cluster {
             }
             None => None,
         };
+        let cpu_caps = match options.cpu_share {
+            Some(share) => {
+                let name = dir.path().file_name().context("cluster directory")?;
+                Some(CpuCaps::create(&name.to_string_lossy(), &names, share)?)
+            }
+            None => None,
+        };
         let mut cluster = Cluster {
             dir,
             bin: bin.clone(),
             hosts,
             server,
             options,
+            cpu_caps,
         };
         if cluster.server.is_some() {
             cluster.start_migserver()?;
@@ -273,6 +289,17 @@ impl Cluster {
         cmd
     }
 
+    /// A command that runs `program` as a user of host `i` would: `ROAM_CONFIG` set and, when
+    /// the cluster has a `cpu_share`, in host `i`'s CPU cgroup.
+    pub fn host_command(&self, i: usize, program: impl AsRef<OsStr>) -> anyhow::Result<Command> {
+        let mut cmd = Command::new(program);
+        cmd.env("ROAM_CONFIG", &self.hosts[i].config);
+        if let Some(caps) = &self.cpu_caps {
+            caps.place(i, &mut cmd)?;
+        }
+        Ok(cmd)
+    }
+
     /// Starts `mig ARGS` from host `i` with its stdout piped to the caller (stdin: `stdin`).
     pub fn spawn_mig(&self, i: usize, args: &[&str], stdin: Stdio) -> MigJob {
         let mut child = self
@@ -296,6 +323,9 @@ impl Cluster {
         let mut cmd = Command::new(&self.bin.migd);
         if let Some(uid) = self.options.migd_uid {
             cmd.uid(uid).gid(uid);
+        }
+        if let Some(caps) = &self.cpu_caps {
+            caps.place(i, &mut cmd)?;
         }
         let child = cmd
             .arg("--config")

@@ -96,7 +96,11 @@ impl Cluster {
             .create(true)
             .append(true)
             .open(&host.loadavgd_log)?;
-        let child = Command::new(&self.bin.loadavgd)
+        let mut cmd = Command::new(&self.bin.loadavgd);
+        if let Some(caps) = &self.cpu_caps {
+            caps.place(i, &mut cmd)?;
+        }
+        let child = cmd
             .arg("--config")
             .arg(&host.config)
             .stdin(Stdio::null())

@@ -1,0 +1,148 @@
+//! pmake's distributed build speedup (the pmake issue's goal: ≥ 0.8·(N+1) with N hosts besides
+//! home). The machine's 2 cores are shared fairly by the N+1 simulated hosts: each host's daemons
+//! (and so every job they run) are capped by a cgroup to 2/(N+1) of a CPU. The baseline is the
+//! home host alone, `pmake --local -j2` in the same cap; then `pmake -j` from home, with one slot
+//! per host. The project is generated: 300 C files, each about 75 ms of `gcc -O2`.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use roam_harness::{Binaries, Cluster, ClusterOptions, PolicyOptions};
+
+/// Source files in the generated project (besides `main.c`).
+const FILES: usize = 300;
+/// Functions per file; each costs gcc about 12 ms at -O2.
+const FUNCTIONS: usize = 6;
+/// The machine's cores, shared by the hosts.
+const CORES: f64 = 2.0;
+
+/// Builds the generated project locally and distributed for N = 2, 4, 8.
+pub fn run() -> anyhow::Result<()> {
+    let bin = Binaries::from_workspace()?;
+    let project = tempfile::Builder::new().prefix("roam-pmake.").tempdir()?;
+    generate(project.path())?;
+    println!(
+        "### pmake-speedup: {FILES} C files, `pmake --local -j2` on home alone vs `pmake -j` \
+         from home, each host capped to 2/(N+1) CPU\n"
+    );
+    println!("| N | CPU per host | local s | distributed s | speedup | goal 0.8·(N+1) |");
+    println!("|---|---|---|---|---|---|");
+    for n in [2, 4, 8] {
+        let share = CORES / (n + 1) as f64;
+        let cluster = Cluster::start(
+            bin,
+            ClusterOptions {
+                hosts: n + 1,
+                policy: Some(PolicyOptions {
+                    slots: Some(1),
+                    ..PolicyOptions::default()
+                }),
+                cpu_share: Some(share),
+                ..ClusterOptions::default()
+            },
+        )?;
+        cluster.wait_all_idle(Duration::from_secs(20))?;
+        let local = build(&cluster, &bin.pmake, project.path(), &["--local", "-j2"])?;
+        let distributed = build(&cluster, &bin.pmake, project.path(), &["-j"])?;
+        let speedup = local.as_secs_f64() / distributed.as_secs_f64();
+        println!(
+            "| {n} | {share:.2} | {:.1} | {:.1} | {speedup:.2} | {:.1} |",
+            local.as_secs_f64(),
+            distributed.as_secs_f64(),
+            0.8 * (n + 1) as f64
+        );
+    }
+    let distcc = Command::new("sh")
+        .args(["-c", "command -v distcc"])
+        .stdout(Stdio::null())
+        .status()?;
+    if !distcc.success() {
+        println!("\ndistcc not installed: no peer measured.");
+    }
+    println!();
+    Ok(())
+}
+
+/// Cleans `project`, then times `pmake ARGS` on host a, in its CPU cgroup.
+fn build(
+    cluster: &Cluster,
+    pmake: &Path,
+    project: &Path,
+    args: &[&str],
+) -> anyhow::Result<Duration> {
+    let clean = Command::new(pmake)
+        .args(["--local", "-s", "clean"])
+        .current_dir(project)
+        .status()?;
+    if !clean.success() {
+        bail!("pmake clean failed ({clean})");
+    }
+    let started = Instant::now();
+    let out = cluster
+        .host_command(0, pmake)?
+        .args(["--no-progress"])
+        .args(args)
+        .current_dir(project)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .output()?;
+    let took = started.elapsed();
+    if !out.status.success() || !project.join("prog").exists() {
+        bail!(
+            "pmake {} failed ({}):\n{}",
+            args.join(" "),
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(took)
+}
+
+/// Writes the project: `fNNN.c` files of a few functions, `main.c` calling one of each, and a
+/// Makefile with a pattern rule and a link rule.
+fn generate(dir: &Path) -> anyhow::Result<()> {
+    let mut main = String::from("#include <stdint.h>\n#include <stdio.h>\n");
+    for file in 0..FILES {
+        let mut c = String::from("#include <stdint.h>\n");
+        for f in 0..FUNCTIONS {
+            c += &function(file, f);
+        }
+        std::fs::write(dir.join(format!("f{file:03}.c")), c)?;
+        main += &format!("uint64_t f{file}_0(const uint64_t *v, int n);\n");
+    }
+    main += "int main(void) {\n    uint64_t v[4] = {1, 2, 3, 4}, sum = 0;\n";
+    for file in 0..FILES {
+        main += &format!("    sum += f{file}_0(v, 4);\n");
+    }
+    main += "    printf(\"%llu\\n\", (unsigned long long)sum);\n    return 0;\n}\n";
+    std::fs::write(dir.join("main.c"), main)?;
+    std::fs::write(
+        dir.join("Makefile"),
+        "CC = gcc\nCFLAGS = -O2\nOBJS := $(patsubst %.c,%.o,$(wildcard *.c))\n\n\
+         prog: $(OBJS)\n\t$(CC) -o $@ $(OBJS)\n\n%.o: %.c\n\t$(CC) $(CFLAGS) -c -o $@ $<\n\n\
+         clean:\n\trm -f prog *.o\n",
+    )
+    .context("cannot write the Makefile")
+}
+
+/// Function `f` of file `file`: a loop over a 16-way switch of multiply-xorshift steps, which
+/// gcc inlines and unrolls at -O2.
+fn function(file: usize, f: usize) -> String {
+    let mut s = format!("static uint64_t step{f}(uint64_t x, int k) {{\n    switch (k & 15) {{\n");
+    for case in 0..16u64 {
+        let mul = 0x9E37_79B9_7F4A_7C15u64.wrapping_add(case * 2 + (file * 31 + f) as u64 * 34) | 1;
+        s += &format!(
+            "    case {case}: x = (x ^ (x >> {})) * {mul}u; break;\n",
+            case % 13 + 1
+        );
+    }
+    s += "    }\n    return x;\n}\n";
+    s += &format!(
+        "uint64_t f{file}_{f}(const uint64_t *v, int n) {{\n    uint64_t acc = {f};\n    \
+         for (int i = 0; i < n; i++)\n        for (int k = 0; k < 8; k++)\n            \
+         acc += step{f}(v[i] + k, k + i);\n    return acc;\n}}\n"
+    );
+    s
+}
