@@ -1,5 +1,6 @@
-//! The admin commands that change the cluster: `roam drain`, `roam undrain`, `roam evict`.
-//! migserver checks that the caller is root or in the admin group.
+//! The admin commands that change the cluster: `roam drain`, `roam undrain`, `roam evict`
+//! (migserver checks that the caller is root or in the admin group) and `roam kill` (the host's
+//! migd allows it to the process's owner too).
 
 use roam_shared::config::Config;
 use roam_shared::proto::HostRef;
@@ -16,6 +17,8 @@ pub enum Action {
     Undrain,
     /// Send its foreign processes away now.
     Evict,
+    /// End the foreign process with this pid there.
+    Kill(u32),
 }
 
 impl Action {
@@ -25,8 +28,29 @@ impl Action {
             Action::Drain => "drain",
             Action::Undrain => "undrain",
             Action::Evict => "evict",
+            Action::Kill(_) => "kill",
         }
     }
+}
+
+/// Performs `action` on `host`; returns what was done, in words.
+pub async fn perform(server: &mut Server, action: Action, host: &str) -> anyhow::Result<String> {
+    if let Action::Kill(pid) = action {
+        return crate::kill::kill(server, host, pid).await;
+    }
+    let request = server
+        .signed(HostRef {
+            host: host.to_owned(),
+        })
+        .await?;
+    let client = server.client();
+    let reply = match action {
+        Action::Drain => client.drain(request).await,
+        Action::Undrain => client.undrain(request).await,
+        Action::Evict => client.evict(request).await,
+        Action::Kill(_) => unreachable!("answered above, by the host's migd"),
+    };
+    Ok(reply.map_err(refused)?.into_inner().message)
 }
 
 /// What `--json` prints: the host, the action and what migserver says it did.
@@ -41,18 +65,7 @@ struct Done<'a> {
 pub fn run(config: &Config, action: Action, host: &str, json: bool) -> anyhow::Result<()> {
     let message = block_on(async {
         let mut server = Server::connect(config).await?;
-        let request = server
-            .signed(HostRef {
-                host: host.to_owned(),
-            })
-            .await?;
-        let client = server.client();
-        let reply = match action {
-            Action::Drain => client.drain(request).await,
-            Action::Undrain => client.undrain(request).await,
-            Action::Evict => client.evict(request).await,
-        };
-        anyhow::Ok(reply.map_err(refused)?.into_inner().message)
+        perform(&mut server, action, host).await
     })?;
     if json {
         let done = Done {

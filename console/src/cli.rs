@@ -100,6 +100,18 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Kill the foreign process PID on HOST, with every process of its job (its home sees it
+    /// die of SIGKILL). Its owner, root or the admin group only.
+    Kill {
+        /// The process id on HOST (see `roam ps`)
+        pid: u32,
+        /// The host it runs on
+        #[arg(long)]
+        host: String,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// roam's entry point.
@@ -130,6 +142,9 @@ pub fn main() -> ExitCode {
         }
         Some(Command::Evict { host, json }) => {
             config().and_then(|c| crate::admin::run(&c, Action::Evict, host, *json))
+        }
+        Some(Command::Kill { pid, host, json }) => {
+            config().and_then(|c| crate::admin::run(&c, Action::Kill(*pid), host, *json))
         }
     };
     match result {

@@ -8,6 +8,7 @@ mod event_kind;
 mod events;
 mod hosts;
 mod humanize;
+mod kill;
 mod ps;
 mod server;
 mod since;

@@ -34,7 +34,7 @@ pub struct Endpoint {
     pub addr: String,
     /// Whether it answered.
     pub reachable: bool,
-    /// Its version, when it reports one (migserver's protocol has no call for it).
+    /// Its version, once it answered.
     pub version: Option<String>,
     /// How long its answer took, in milliseconds.
     pub latency_ms: Option<u64>,
@@ -109,8 +109,9 @@ async fn probe(config: &Config) -> Status {
         Err(e) => status.migd.error = Some(format!("{e:#}")),
     }
     match cluster(&mut server).await {
-        Ok((cluster, latency)) => {
+        Ok((cluster, version, latency)) => {
             status.migserver.reachable = true;
+            status.migserver.version = Some(version);
             status.migserver.latency_ms = Some(latency);
             status.cluster = Some(cluster);
         }
@@ -119,18 +120,23 @@ async fn probe(config: &Config) -> Status {
     status
 }
 
-/// The cluster's totals, and how long ListHosts took in milliseconds.
-async fn cluster(server: &mut Server) -> anyhow::Result<(Cluster, u64)> {
+/// The cluster's totals, migserver's version, and how long ListHosts took in milliseconds.
+async fn cluster(server: &mut Server) -> anyhow::Result<(Cluster, String, u64)> {
     let request = server.signed(ListHostsRequest {}).await?;
     let asked = Instant::now();
-    let hosts = server.client().list_hosts(request).await.map_err(refused)?;
+    let list = server
+        .client()
+        .list_hosts(request)
+        .await
+        .map_err(refused)?
+        .into_inner();
     let latency = millis(asked.elapsed());
-    let totals = Totals::of(&hosts.into_inner().hosts);
+    let totals = Totals::of(&list.hosts);
     let mut stream = crate::events::watch(server, 1000).await?;
     let mut events = crate::events::history(&mut stream).await?;
     events.reverse();
     let requesters = totals::requesters(&events, crate::humanize::now_ms());
-    Ok((Cluster { totals, requesters }, latency))
+    Ok((Cluster { totals, requesters }, list.version, latency))
 }
 
 /// The local migd's version, and how long its answer took in milliseconds.
@@ -168,8 +174,9 @@ fn print_text(s: &Status) {
     match (&m.error, m.latency_ms) {
         (Some(e), _) => println!("migserver {}: unreachable: {e}", m.addr),
         (None, latency) => println!(
-            "migserver {}: reachable, answered in {} ms (its version is not reported: the protocol has no call for it)",
+            "migserver {}: version {}, answered in {} ms",
             m.addr,
+            m.version.as_deref().unwrap_or("?"),
             latency.unwrap_or(0)
         ),
     }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use roam_shared::proto::job_input::Kind as In;
 use roam_shared::proto::remote_server::Remote;
-use roam_shared::proto::{JobInput, JobOutput, PingReply, PingRequest};
+use roam_shared::proto::{JobInput, JobOutput, KillReply, KillRequest, PingReply, PingRequest};
 use tokio_stream::Stream;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status, Streaming};
@@ -61,6 +61,36 @@ impl Remote for RemoteApi {
             tx,
         ));
         Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
+    }
+
+    async fn kill(&self, request: Request<KillRequest>) -> Result<Response<KillReply>, Status> {
+        let cred = roam_shared::auth::credential_of(&request)?.clone();
+        let pid = request.into_inner().pid;
+        let me = &self.migd.config.name;
+        let Some((job, control)) = self.migd.tables.foreign_with_pid(pid) else {
+            return Err(Status::not_found(format!(
+                "no foreign process with pid {pid} on {me}"
+            )));
+        };
+        let admin_group = self
+            .migd
+            .config
+            .migserver
+            .as_ref()
+            .map_or("roamadm", |m| m.admin_group.as_str());
+        if cred.uid != job.uid && !roam_shared::auth::is_admin(&cred, admin_group) {
+            return Err(Status::permission_denied(format!(
+                "pid {pid} on {me} belongs to uid {}; only its owner, root and the {admin_group} \
+                 group may kill it",
+                job.uid
+            )));
+        }
+        tracing::info!(job = %job.job_id, pid, by = cred.uid, from = %cred.home, "killed on request");
+        control.kill_all();
+        Ok(Response::new(KillReply {
+            job_id: job.job_id,
+            command: job.command,
+        }))
     }
 
     async fn ping(&self, _request: Request<PingRequest>) -> Result<Response<PingReply>, Status> {

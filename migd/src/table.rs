@@ -70,6 +70,14 @@ impl Tables {
             .collect()
     }
 
+    /// The foreign job that process `pid` belongs to (its leader or any of its processes).
+    pub fn foreign_with_pid(&self, pid: u32) -> Option<(ForeignJob, Arc<Evictable>)> {
+        lock(&self.foreign)
+            .values()
+            .find(|f| f.job.pid == pid || f.control.pids().contains(&pid))
+            .map(|f| (f.job.clone(), f.control.clone()))
+    }
+
     /// A copy of both tables, sorted by start time.
     pub fn snapshot(&self) -> JobTable {
         let mut foreign: Vec<_> = lock(&self.foreign)

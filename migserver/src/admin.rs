@@ -1,6 +1,5 @@
 //! Who may drain, undrain and evict: root, and the members of the configured admin group.
 
-use nix::unistd::Group;
 use roam_shared::proto::Credential;
 
 use crate::error::Refusal;
@@ -8,17 +7,7 @@ use crate::error::Refusal;
 /// Allows `cred` if its uid is 0 or its groups include `admin_group`'s gid (a group that does
 /// not exist admits only root).
 pub fn authorize(cred: &Credential, admin_group: &str) -> Result<(), Refusal> {
-    if cred.uid == 0 {
-        return Ok(());
-    }
-    let gid = match Group::from_name(admin_group) {
-        Ok(group) => group.map(|g| g.gid.as_raw()),
-        Err(e) => {
-            tracing::warn!("cannot look up admin group {admin_group:?}: {e}");
-            None
-        }
-    };
-    if gid.is_some_and(|gid| cred.gids.contains(&gid)) {
+    if roam_shared::auth::is_admin(cred, admin_group) {
         Ok(())
     } else {
         Err(Refusal::NotAdmin {
@@ -30,6 +19,8 @@ pub fn authorize(cred: &Credential, admin_group: &str) -> Result<(), Refusal> {
 
 #[cfg(test)]
 mod tests {
+    use nix::unistd::Group;
+
     use super::*;
 
     fn cred(uid: u32, gids: Vec<u32>) -> Credential {

@@ -194,6 +194,7 @@ impl MigServer for Api {
         credential_of(&request)?;
         Ok(Response::new(HostList {
             hosts: self.cluster.hosts(),
+            version: roam_shared::VERSION.to_owned(),
         }))
     }
 

@@ -11,6 +11,22 @@ use tonic::{Request, Status};
 use crate::credential::{ClusterKey, ReplayGuard};
 use crate::proto::{CREDENTIAL_METADATA_KEY, Credential};
 
+/// Whether `cred` is an administrator's: uid 0, or a member of `admin_group` (a group that does
+/// not exist admits only root).
+pub fn is_admin(cred: &Credential, admin_group: &str) -> bool {
+    if cred.uid == 0 {
+        return true;
+    }
+    let gid = match nix::unistd::Group::from_name(admin_group) {
+        Ok(group) => group.map(|g| g.gid.as_raw()),
+        Err(e) => {
+            tracing::warn!("cannot look up admin group {admin_group:?}: {e}");
+            None
+        }
+    };
+    gid.is_some_and(|gid| cred.gids.contains(&gid))
+}
+
 /// Puts signed credential bytes (from [`ClusterKey::sign`]) on an outgoing request.
 pub fn attach<T>(request: &mut Request<T>, credential: &[u8]) {
     request.metadata_mut().insert_bin(

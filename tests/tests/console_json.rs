@@ -154,6 +154,9 @@ fn json_output_describes_the_cluster_and_its_job() {
     let status = json(&c, &["status", "--json"]);
     assert_eq!(status["migserver"]["reachable"], true, "{status}");
     assert_eq!(status["migd"]["reachable"], true, "{status}");
+    for part in ["migserver", "migd"] {
+        assert_eq!(status[part]["version"], roam_shared::VERSION, "{status}");
+    }
     assert_eq!(status["cluster"]["hosts"], 3, "{status}");
     assert_eq!(status["cluster"]["foreign_processes"], 1, "{status}");
     assert_eq!(status["cluster"]["slots"], 6, "{status}");
@@ -225,4 +228,56 @@ fn status_fails_when_migserver_is_down() {
     assert_eq!(status["migserver"]["reachable"], false, "{status}");
     assert!(status["migserver"]["error"].is_string(), "{status}");
     assert_eq!(status["cluster"], Value::Null);
+}
+
+#[test]
+fn kill_ends_a_foreign_job_and_refuses_other_users() {
+    let c = cluster();
+    let (mut job, on) = long_job(&c);
+    let i = c.hosts().iter().position(|h| h.name == on).unwrap();
+    let pid = c.list_jobs(i).unwrap().foreign[0].pid;
+
+    // Another user may not kill it: the host's migd checks the credential against the owner.
+    let refused = roam_harness::block_on(async {
+        let addr = c.host(i).addr;
+        let mut client =
+            roam_shared::proto::remote_client::RemoteClient::connect(format!("http://{addr}"))
+                .await
+                .unwrap();
+        let request = roam_shared::proto::KillRequest { pid };
+        client
+            .kill(c.signed(request, 1000, &[1000], "a"))
+            .await
+            .unwrap_err()
+    });
+    assert_eq!(refused.code(), tonic::Code::PermissionDenied, "{refused:?}");
+    assert!(
+        matches!(job.child.try_wait(), Ok(None)),
+        "a refused kill ended the job"
+    );
+
+    // Its owner (root, here) may: the job dies of SIGKILL and mig reports 128 + 9.
+    let pid_arg = pid.to_string();
+    let done = json(&c, &["kill", &pid_arg, "--host", &on, "--json"]);
+    assert_eq!(done["action"], "kill");
+    assert_eq!(done["host"], on.as_str());
+    assert!(
+        done["message"].as_str().unwrap().contains("sleep 600"),
+        "{done}"
+    );
+    assert!(wait_until(Duration::from_secs(5), || matches!(
+        job.child.try_wait(),
+        Ok(Some(_))
+    )));
+    assert_eq!(job.child.wait().unwrap().code(), Some(137));
+    assert!(c.list_jobs(i).unwrap().foreign.is_empty());
+
+    // A pid that is no foreign process there: a clear error.
+    let out = roam(&c, &["kill", &pid_arg, "--host", &on]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("no foreign process with pid {pid}")),
+        "{stderr}"
+    );
 }

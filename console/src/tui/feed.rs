@@ -5,13 +5,12 @@
 use std::time::Duration;
 
 use roam_shared::config::Config;
-use roam_shared::proto::{HostRef, ListHostsRequest, ListProcessesRequest};
+use roam_shared::proto::{ListHostsRequest, ListProcessesRequest};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_stream::StreamExt as _;
 
 use super::state::{AdminCall, Update};
-use crate::admin::Action;
 use crate::humanize;
 use crate::server::{Server, refused};
 
@@ -136,21 +135,7 @@ async fn list_processes(
 
 /// Makes an admin call: migserver's message, or what went wrong.
 async fn admin(server: &mut Server, call: &AdminCall) -> Result<String, String> {
-    let done = timed(async {
-        let request = server
-            .signed(HostRef {
-                host: call.host.clone(),
-            })
-            .await?;
-        let client = server.client();
-        let reply = match call.action {
-            Action::Drain => client.drain(request).await,
-            Action::Undrain => client.undrain(request).await,
-            Action::Evict => client.evict(request).await,
-        };
-        Ok(reply.map_err(refused)?.into_inner().message)
-    })
-    .await;
+    let done = timed(crate::admin::perform(server, call.action, &call.host)).await;
     done.map_err(|e| format!("cannot {} {}: {e:#}", call.action.verb(), call.host))
 }
 

@@ -204,12 +204,12 @@ fn kill(app: &mut App, now_ms: i64) {
         );
         return;
     };
-    app.overlay = Some(Overlay::Notice(format!(
-        "Kill job {} ({}) on {}: not available yet. migserver has no call to end one foreign \
-         process; `e` evicts every foreign process on a host, and the job's owner can end it \
-         from its home host {}.",
-        p.process.job_id, p.process.command, p.host, p.process.home
-    )));
+    let call = AdminCall {
+        action: Action::Kill(p.process.pid),
+        host: p.host.clone(),
+        foreign: 1,
+    };
+    app.overlay = Some(Overlay::Confirm(call));
 }
 
 #[cfg(test)]
@@ -293,7 +293,7 @@ mod tests {
     }
 
     #[test]
-    fn migrate_and_kill_say_they_are_not_available_yet() {
+    fn migrate_says_it_is_not_available_yet_and_kill_asks_first() {
         let mut app = testdata::cluster();
         key(&mut app, KeyCode::Char('m'));
         assert!(app.message.as_ref().unwrap().error);
@@ -305,10 +305,11 @@ mod tests {
         assert!(text.contains("live migration is not available yet"));
         key(&mut app, KeyCode::Esc);
         key(&mut app, KeyCode::Char('K'));
-        let Some(Overlay::Notice(text)) = &app.overlay else {
-            panic!("no notice");
+        let Some(Overlay::Confirm(call)) = &app.overlay else {
+            panic!("no question");
         };
-        assert!(text.contains("not available yet"));
+        assert!(matches!(call.action, Action::Kill(_)));
+        assert!(call.question().starts_with("Kill pid "));
     }
 
     #[test]

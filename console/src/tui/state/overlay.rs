@@ -51,6 +51,10 @@ impl AdminCall {
                 self.host, self.foreign
             ),
             Action::Undrain => format!("Undrain {}: lease it again?", self.host),
+            Action::Kill(pid) => format!(
+                "Kill pid {pid} on {}, with every process of its job (its home sees SIGKILL)?",
+                self.host
+            ),
         }
     }
 
@@ -60,6 +64,7 @@ impl AdminCall {
             Action::Evict => "evicting",
             Action::Drain => "draining",
             Action::Undrain => "undraining",
+            Action::Kill(pid) => return format!("killing pid {pid} on {}…", self.host),
         };
         format!("{verb} {}…", self.host)
     }

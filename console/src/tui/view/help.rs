@@ -18,7 +18,7 @@ const KEYS: [(&str, &str); 15] = [
     ("e", "evict every foreign process on the host"),
     ("d", "drain the host, or undrain it"),
     ("m", "migrate a process (not available yet)"),
-    ("K", "kill a process (not available yet)"),
+    ("K", "kill a process (with its whole job)"),
     ("y / n", "answer a question"),
     ("?", "this help"),
     ("Esc", "close a window, clear the filter"),
