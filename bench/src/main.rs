@@ -8,6 +8,7 @@ mod checkpoint;
 mod console;
 mod evict;
 mod exec;
+mod make;
 mod migserver;
 mod pmake;
 mod stats;
@@ -55,6 +56,9 @@ fn main() -> anyhow::Result<()> {
     }
     if selected("evict-latency") {
         evict::latency(args.runs.min(50))?;
+    }
+    if selected("make-vs-gnu") {
+        make::run()?;
     }
     if selected("pmake-speedup") {
         pmake::run()?;

@@ -1,7 +1,8 @@
 //! The rule database: files (targets and prerequisites) with their explicit rules,
 //! pattern rules and pattern-specific variables.
 
-use std::collections::HashMap;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use crate::error::Loc;
@@ -155,6 +156,18 @@ pub struct Db {
     pub suffixes: Vec<String>,
     /// All pattern rules in search order, rebuilt when rules change.
     pub pattern_cache: Option<Rc<Vec<PatternRule>>>,
+    /// The prerequisites of special targets as sets, asked for every file at every step of a
+    /// build; each is rebuilt when its target's rule and prerequisite counts change (rules and
+    /// prerequisites are only ever added).
+    special_sets: RefCell<HashMap<String, SpecialSet>>,
+}
+
+/// The prerequisites of one special target, and the counts they were taken at.
+#[derive(Debug)]
+struct SpecialSet {
+    rules: usize,
+    deps: usize,
+    files: HashSet<FileId>,
 }
 
 /// File names are compared after dropping leading `./`.
@@ -211,18 +224,51 @@ impl Db {
     /// Whether `file` is listed as a prerequisite of special target `special`; a special
     /// target without prerequisites applies to every file when `all_if_empty`.
     pub fn is_in_special(&self, special: &str, file: &str, all_if_empty: bool) -> bool {
-        match self.special_deps(special) {
-            Some(deps) if deps.is_empty() => all_if_empty,
-            Some(deps) => deps.iter().any(|d| d == file),
-            None => false,
+        let Some(id) = self.lookup(special).filter(|&id| self.files[id].is_target) else {
+            return false;
+        };
+        let rules = &self.files[id].rules;
+        let (count, deps) = (rules.len(), rules.iter().map(|r| r.deps.len()).sum());
+        if deps == 0 {
+            return all_if_empty;
         }
+        let Some(file) = self.lookup(file) else {
+            return false;
+        };
+        let mut sets = self.special_sets.borrow_mut();
+        let set = sets
+            .entry(special.to_owned())
+            .or_insert_with(|| SpecialSet {
+                rules: usize::MAX,
+                deps: 0,
+                files: HashSet::new(),
+            });
+        if (set.rules, set.deps) != (count, deps) {
+            set.files = rules
+                .iter()
+                .flat_map(|r| r.deps.iter().map(|d| d.file))
+                .collect();
+            (set.rules, set.deps) = (count, deps);
+        }
+        set.files.contains(&file)
     }
 
     /// `.PRECIOUS` also takes patterns (`.PRECIOUS: %.o`).
     pub fn is_precious(&self, file: &str) -> bool {
-        self.special_deps(".PRECIOUS").is_some_and(|deps| {
-            deps.iter()
-                .any(|d| d == file || (d.contains('%') && pattern_match(d, file).is_some()))
+        self.special_dep_names(".PRECIOUS").is_some_and(|mut deps| {
+            deps.any(|d| d == file || (d.contains('%') && pattern_match(d, file).is_some()))
+        })
+    }
+
+    /// The prerequisites of special target `name`, without copying them (this is asked for
+    /// every file at every step of a build); `None` when it is not a target.
+    fn special_dep_names(&self, name: &str) -> Option<impl Iterator<Item = &str>> {
+        let id = self.lookup(name)?;
+        let f = &self.files[id];
+        f.is_target.then(|| {
+            f.rules
+                .iter()
+                .flat_map(|r| r.deps.iter().map(|d| self.files[d.file].name.as_str()))
         })
     }
 
