@@ -316,10 +316,6 @@ impl Cluster {
     /// Starts (or restarts) host `i`'s migd and waits until it serves its socket.
     pub fn start_host(&mut self, i: usize) -> anyhow::Result<()> {
         let host = &mut self.hosts[i];
-        let stderr = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&host.log)?;
         let mut cmd = Command::new(&self.bin.migd);
         if let Some(uid) = self.options.migd_uid {
             cmd.uid(uid).gid(uid);
@@ -327,15 +323,7 @@ impl Cluster {
         if let Some(caps) = &self.cpu_caps {
             caps.place(i, &mut cmd)?;
         }
-        let child = cmd
-            .arg("--config")
-            .arg(&host.config)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(stderr)
-            .spawn()
-            .with_context(|| format!("cannot start {}", self.bin.migd.display()))?;
-        host.migd = Some(child);
+        host.migd = Some(spawn_daemon(cmd, &host.config, &host.log)?);
         let ready = wait_until(Duration::from_secs(10), || {
             self.list_jobs(i).is_ok() || self.hosts[i].has_exited()
         });
@@ -428,6 +416,22 @@ fn nix_mkfifo(path: &Path) -> anyhow::Result<()> {
             .with_context(|| format!("mkfifo {}", path.display()));
     }
     Ok(())
+}
+
+/// Starts the daemon `cmd` with `--config config`, its stderr appended to `log`.
+pub(crate) fn spawn_daemon(mut cmd: Command, config: &Path, log: &Path) -> anyhow::Result<Child> {
+    let stderr = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)?;
+    let program = PathBuf::from(cmd.get_program());
+    cmd.arg("--config")
+        .arg(config)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .with_context(|| format!("cannot start {}", program.display()))
 }
 
 /// SIGTERM, then SIGKILL if the process has not exited within 5 s; always reaps it.

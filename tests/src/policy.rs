@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::io::Write as _;
 use std::os::unix::fs::OpenOptionsExt;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -15,7 +15,7 @@ use tonic::Request;
 use tonic::transport::Channel;
 
 use crate::Cluster;
-use crate::cluster::terminate;
+use crate::cluster::{spawn_daemon, terminate};
 use crate::wait_until;
 
 /// Size of a `struct input_event` on x86_64.
@@ -37,21 +37,10 @@ impl Cluster {
             .server
             .as_mut()
             .context("no migserver in this cluster")?;
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&server.log)?;
-        let child = Command::new(&self.bin.migserver)
-            .arg("--config")
-            .arg(&server.config)
-            // The event writer says what is on disk (see `migserver_committed`).
-            .env("RUST_LOG", "info,migserver::store=debug")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .with_context(|| format!("cannot start {}", self.bin.migserver.display()))?;
-        server.child = Some(child);
+        let mut cmd = Command::new(&self.bin.migserver);
+        // The event writer says what is on disk (see `migserver_committed`).
+        cmd.env("RUST_LOG", "info,migserver::store=debug");
+        server.child = Some(spawn_daemon(cmd, &server.config, &server.log)?);
         let addr = server.addr;
         let ready = wait_until(Duration::from_secs(10), || {
             std::net::TcpStream::connect(addr).is_ok()
@@ -92,23 +81,11 @@ impl Cluster {
     /// Starts host `i`'s loadavgd.
     pub fn start_loadavgd(&mut self, i: usize) -> anyhow::Result<()> {
         let host = &mut self.hosts[i];
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&host.loadavgd_log)?;
         let mut cmd = Command::new(&self.bin.loadavgd);
         if let Some(caps) = &self.cpu_caps {
             caps.place(i, &mut cmd)?;
         }
-        let child = cmd
-            .arg("--config")
-            .arg(&host.config)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .with_context(|| format!("cannot start {}", self.bin.loadavgd.display()))?;
-        host.loadavgd = Some(child);
+        host.loadavgd = Some(spawn_daemon(cmd, &host.config, &host.loadavgd_log)?);
         Ok(())
     }
 
