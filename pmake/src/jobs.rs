@@ -128,6 +128,11 @@ impl Make {
             return false;
         }
         if let Some(js) = self.jobserver.as_mut() {
+            // Asked already in this pass and none was free: do not read the pipe again for every
+            // other runnable target; the wait that ends the pass watches for a token.
+            if self.want_token {
+                return false;
+            }
             if js.try_acquire() {
                 self.next_job_token = true;
                 return true;
