@@ -1,5 +1,5 @@
-//! `roam`, the cluster console. The binary also answers to the names `migd`, `mig`, `loadavgd`
-//! and `migserver`, so that
+//! `roam`, the cluster console. The binary also answers to the names `migd`, `mig`, `loadavgd`,
+//! `migserver` and `pmake`, so that
 //! `cargo run --bin roam -- demo` builds everything the demo starts (see `demo`).
 
 use std::path::Path;
@@ -12,6 +12,10 @@ fn main() -> ExitCode {
         Some("mig") => mig::main(),
         Some("loadavgd") => loadavgd::main(),
         Some("migserver") => migserver::main(),
+        Some("pmake") => {
+            let status = pmake::main_entry(std::env::args().collect());
+            ExitCode::from(u8::try_from(status).unwrap_or(2))
+        }
         _ => roam_console::main(),
     }
 }

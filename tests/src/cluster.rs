@@ -282,6 +282,11 @@ impl Cluster {
         self.dir.path().join("cluster.key")
     }
 
+    /// The executables this cluster runs.
+    pub fn binaries(&self) -> &Binaries {
+        &self.bin
+    }
+
     /// A `mig` command as a user on host `i` would run it (`ROAM_CONFIG` set).
     pub fn mig(&self, i: usize) -> Command {
         let mut cmd = Command::new(&self.bin.mig);

@@ -24,10 +24,21 @@ fn without_a_terminal_the_demo_runs_jobs_across_four_hosts_and_exits_0() {
         "run on d         d        0      hello from d, home a",
         "ROAM MOVES WORK TO IDLE HOSTS",
         "42     (stderr) exiting with 42",
+        "mig: evicted from",
+        "Hosts now: nothing foreign is left anywhere",
         "Stopping the cluster.",
     ] {
         assert!(stdout.contains(line), "missing {line:?} in:\n{stdout}");
     }
+    // The pmake build spread over more than one host.
+    let spread = stdout
+        .lines()
+        .find_map(|l| {
+            l.split_once("recipes ran on ")
+                .map(|(_, hosts)| hosts.to_owned())
+        })
+        .unwrap_or_else(|| panic!("no pmake build in:\n{stdout}"));
+    assert!(spread.split(", ").count() >= 2, "{spread}");
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! host. On a terminal it runs long `mig` jobs across the cluster and opens the live console on
 //! it (`live`), where `o` plays a host's owner coming back; otherwise it prints a walkthrough
 //! (`summary`). The daemons and clients are this very executable under the names `migd`, `mig`,
-//! `migserver` and `loadavgd` (symlinks in a private directory), so the demo needs nothing but
+//! `migserver`, `loadavgd` and `pmake` (symlinks in a private directory), so the demo needs nothing but
 //! `cargo run`. Whatever way it ends (done, `q`, Ctrl-C, SIGTERM), it stops every process it
 //! started: the cluster is dropped on every path, and `interrupt` turns a signal into such a path.
 
@@ -26,7 +26,7 @@ pub fn run(keep: bool) -> anyhow::Result<()> {
         .prefix("roam-demo-bin.")
         .tempdir()?;
     let exe = std::env::current_exe().context("cannot find the roam executable")?;
-    for name in ["migd", "mig", "migserver", "loadavgd"] {
+    for name in ["migd", "mig", "migserver", "loadavgd", "pmake"] {
         std::os::unix::fs::symlink(&exe, bin_dir.path().join(name))?;
     }
     let bin = Binaries::in_dir(bin_dir.path());

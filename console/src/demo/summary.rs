@@ -90,7 +90,53 @@ pub fn run(cluster: &Cluster) -> anyhow::Result<()> {
         let (host, status, output) = run_job(cluster, job)?;
         println!("  {:<16} {:<8} {:<6} {}", job.label, host, status, output);
     }
+    pmake_build(cluster)?;
     owner_returns(cluster)
+}
+
+/// Targets of the demo's pmake build.
+const BUILD_TARGETS: usize = 12;
+
+/// A small `pmake -j` build from host a: each target records the host its recipe ran on.
+fn pmake_build(cluster: &Cluster) -> anyhow::Result<()> {
+    println!("\n`pmake -j` from host a, {BUILD_TARGETS} targets of half a second each:\n");
+    let dir = cluster.dir().join("build");
+    std::fs::create_dir_all(&dir)?;
+    let targets: Vec<String> = (1..=BUILD_TARGETS).map(|i| format!("t{i}.out")).collect();
+    std::fs::write(
+        dir.join("Makefile"),
+        format!(
+            "all: {}\n%.out:\n\t@sleep 0.5; echo $${{ROAM_HOST:-a}} > $@\n",
+            targets.join(" ")
+        ),
+    )?;
+    let started = Instant::now();
+    let out = cluster
+        .host_command(0, &cluster.binaries().pmake)?
+        .args(["-j", "-s"])
+        .current_dir(&dir)
+        .stdin(Stdio::null())
+        .output()
+        .context("cannot run pmake")?;
+    if !out.status.success() {
+        bail!(
+            "the demo build failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let mut per_host = std::collections::BTreeMap::<String, usize>::new();
+    for t in &targets {
+        let host = std::fs::read_to_string(dir.join(t))?;
+        *per_host.entry(host.trim().to_owned()).or_default() += 1;
+    }
+    let spread: Vec<String> = per_host.iter().map(|(h, n)| format!("{h}: {n}")).collect();
+    println!(
+        "  built in {:.1} s (serially: {:.1} s); recipes ran on {}",
+        started.elapsed().as_secs_f64(),
+        BUILD_TARGETS as f64 * 0.5,
+        spread.join(", ")
+    );
+    Ok(())
 }
 
 /// Prints `roam hosts` as seen from host a.
@@ -143,7 +189,22 @@ fn owner_returns(cluster: &Cluster) -> anyhow::Result<()> {
         ended.as_millis(),
         message.trim()
     );
-    println!("\nHosts now:\n");
+    // Hosts list their foreign processes in their next reports (loadavgd samples every second).
+    let all_gone = || {
+        cluster.list_hosts().is_ok_and(|hosts| {
+            hosts
+                .iter()
+                .all(|h| h.status.as_ref().is_none_or(|s| s.foreign.is_empty()))
+        })
+    };
+    let gone = wait_until(Duration::from_secs(5), || {
+        interrupt::stopped() || all_gone()
+    });
+    interrupt::check()?;
+    if !gone {
+        bail!("foreign processes are still listed 5 s after the build and the eviction");
+    }
+    println!("\nHosts now: nothing foreign is left anywhere\n");
     show_hosts(cluster)
 }
 
