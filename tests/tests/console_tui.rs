@@ -291,9 +291,16 @@ fn the_demo_on_a_terminal_opens_the_console_where_o_evicts_and_q_stops_everythin
 
     tmux.quit_and_check_the_terminal();
     assert!(tmux.shows("Stopping the cluster."));
-    let alive: Vec<_> = processes[1..]
-        .iter()
-        .filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/stat")).ok())
-        .collect();
-    assert!(alive.is_empty(), "left running: {alive:?}");
+    let alive = || -> Vec<String> {
+        processes[1..]
+            .iter()
+            .filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/stat")).ok())
+            .collect()
+    };
+    // Grandchildren whose parents died first are reaped by init, a moment later.
+    assert!(
+        wait_until(Duration::from_secs(10), || alive().is_empty()),
+        "left running: {:?}",
+        alive()
+    );
 }

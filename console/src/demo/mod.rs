@@ -81,6 +81,29 @@ fn user_types_at_home(cluster: &Cluster) -> anyhow::Result<()> {
     interrupt::check()
 }
 
+/// A sample build in the cluster's directory: `count` targets whose recipes each take `seconds`
+/// and record the host they ran on. Returns the build's directory, its targets, and a
+/// `pmake -j -s` command from host a to run in it.
+fn sample_build(
+    cluster: &Cluster,
+    count: usize,
+    seconds: f64,
+) -> anyhow::Result<(std::path::PathBuf, Vec<String>, std::process::Command)> {
+    let dir = cluster.dir().join("build");
+    std::fs::create_dir_all(&dir)?;
+    let targets: Vec<String> = (1..=count).map(|i| format!("t{i}.out")).collect();
+    std::fs::write(
+        dir.join("Makefile"),
+        format!(
+            "all: {}\n%.out:\n\t@sleep {seconds}; echo $${{ROAM_HOST:-a}} > $@\n",
+            targets.join(" ")
+        ),
+    )?;
+    let mut pmake = cluster.host_command(0, &cluster.binaries().pmake)?;
+    pmake.args(["-j", "-s"]).current_dir(&dir);
+    Ok((dir, targets, pmake))
+}
+
 fn nix_is_root() -> bool {
     // SAFETY: geteuid has no arguments and cannot fail.
     unsafe { libc::geteuid() == 0 }

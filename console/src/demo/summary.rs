@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use roam_harness::{Cluster, wait_until};
 
-use super::{interrupt, user_types_at_home};
+use super::{interrupt, sample_build, user_types_at_home};
 
 /// One demo job: what it runs and what it feeds on stdin.
 struct Job {
@@ -100,21 +100,9 @@ const BUILD_TARGETS: usize = 12;
 /// A small `pmake -j` build from host a: each target records the host its recipe ran on.
 fn pmake_build(cluster: &Cluster) -> anyhow::Result<()> {
     println!("\n`pmake -j` from host a, {BUILD_TARGETS} targets of half a second each:\n");
-    let dir = cluster.dir().join("build");
-    std::fs::create_dir_all(&dir)?;
-    let targets: Vec<String> = (1..=BUILD_TARGETS).map(|i| format!("t{i}.out")).collect();
-    std::fs::write(
-        dir.join("Makefile"),
-        format!(
-            "all: {}\n%.out:\n\t@sleep 0.5; echo $${{ROAM_HOST:-a}} > $@\n",
-            targets.join(" ")
-        ),
-    )?;
+    let (dir, targets, mut pmake) = sample_build(cluster, BUILD_TARGETS, 0.5)?;
     let started = Instant::now();
-    let out = cluster
-        .host_command(0, &cluster.binaries().pmake)?
-        .args(["-j", "-s"])
-        .current_dir(&dir)
+    let out = pmake
         .stdin(Stdio::null())
         .output()
         .context("cannot run pmake")?;
