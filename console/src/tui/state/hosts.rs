@@ -7,7 +7,7 @@ use std::collections::{HashMap, VecDeque};
 use roam_shared::proto::HostInfo;
 use roam_shared::proto::host_info::State;
 
-use super::listing::Listing;
+use super::table::{Order, Row, Table};
 use crate::totals::Totals;
 
 /// Load samples kept per host, one per report.
@@ -126,9 +126,8 @@ pub enum HostSort {
     FreeSlots,
 }
 
-impl HostSort {
-    /// The next order, for the `s` key.
-    pub fn next(self) -> HostSort {
+impl Order<Host> for HostSort {
+    fn next(self) -> HostSort {
         match self {
             HostSort::Name => HostSort::State,
             HostSort::State => HostSort::Load,
@@ -136,18 +135,6 @@ impl HostSort {
             HostSort::Idle => HostSort::Foreign,
             HostSort::Foreign => HostSort::FreeSlots,
             HostSort::FreeSlots => HostSort::Name,
-        }
-    }
-
-    /// Its name, as the view's title shows it.
-    pub fn label(self) -> &'static str {
-        match self {
-            HostSort::Name => "name",
-            HostSort::State => "state",
-            HostSort::Load => "load",
-            HostSort::Idle => "idle time",
-            HostSort::Foreign => "foreign",
-            HostSort::FreeSlots => "free slots",
         }
     }
 
@@ -172,6 +159,20 @@ impl HostSort {
     }
 }
 
+impl HostSort {
+    /// Its name, as the view's title shows it.
+    pub fn label(self) -> &'static str {
+        match self {
+            HostSort::Name => "name",
+            HostSort::State => "state",
+            HostSort::Load => "load",
+            HostSort::Idle => "idle time",
+            HostSort::Foreign => "foreign",
+            HostSort::FreeSlots => "free slots",
+        }
+    }
+}
+
 fn state_rank(h: &Host) -> u8 {
     match h.info.state() {
         State::Idle => 0,
@@ -183,29 +184,26 @@ fn state_rank(h: &Host) -> u8 {
 }
 
 /// Every host, in the order and through the filter the user chose.
-#[derive(Debug, Default)]
-pub struct HostTable {
-    rows: Vec<Host>,
-    /// What shows, and the selection.
-    pub listing: Listing,
-    sort: HostSort,
-    reverse: bool,
-    totals: Totals,
-    dirty: bool,
+pub type HostTable = Table<Host>;
+
+impl Row for Host {
+    type Sort = HostSort;
+    fn key(&self) -> &str {
+        &self.info.name
+    }
+    fn search(&self) -> &str {
+        &self.search
+    }
 }
 
-impl HostTable {
+impl Table<Host> {
     /// Takes a ListHosts reply; false when nothing changed.
     pub fn replace(&mut self, hosts: Vec<HostInfo>) -> bool {
-        if hosts.len() == self.rows.len() && hosts.iter().zip(&self.rows).all(|(a, b)| *a == b.info)
-        {
+        let rows = self.rows();
+        if hosts.len() == rows.len() && hosts.iter().zip(rows).all(|(a, b)| *a == b.info) {
             return false;
         }
-        let old: HashMap<&str, &Host> = self
-            .rows
-            .iter()
-            .map(|h| (h.info.name.as_str(), h))
-            .collect();
+        let old: HashMap<&str, &Host> = rows.iter().map(|h| (h.info.name.as_str(), h)).collect();
         let rows: Vec<Host> = hosts
             .into_iter()
             .map(|info| {
@@ -213,77 +211,13 @@ impl HostTable {
                 Host::new(info, before)
             })
             .collect();
-        self.totals = Totals::of(rows.iter().map(|h| &h.info));
-        let keep = self.selected().map(|h| h.info.name.clone());
-        self.rows = rows;
-        self.refresh(keep);
+        self.set_rows(rows);
         true
-    }
-
-    /// Recomputes what shows after a change of filter or order.
-    pub fn mark_dirty(&mut self) {
-        self.dirty = true;
-    }
-
-    /// Brings the listing up to date with the rows, the filter and the order.
-    pub fn prepare(&mut self) {
-        if self.dirty {
-            let keep = self.selected().map(|h| h.info.name.clone());
-            self.refresh(keep);
-        }
-    }
-
-    fn refresh(&mut self, keep: Option<String>) {
-        let rows = &self.rows;
-        let (sort, reverse) = (self.sort, self.reverse);
-        self.listing.refresh(
-            rows.len(),
-            |i, needle| rows[i].search.contains(needle),
-            |&a, &b| {
-                let o = sort.compare(&rows[a], &rows[b]);
-                if reverse { o.reverse() } else { o }
-            },
-            keep.map(|name| move |i: usize| rows[i].info.name == name),
-        );
-        self.dirty = false;
-    }
-
-    /// All hosts, in migserver's order.
-    pub fn rows(&self) -> &[Host] {
-        &self.rows
-    }
-
-    /// The selected host.
-    pub fn selected(&self) -> Option<&Host> {
-        self.listing.selected_row().and_then(|i| self.rows.get(i))
-    }
-
-    /// The host named `name`.
-    pub fn get(&self, name: &str) -> Option<&Host> {
-        self.rows.iter().find(|h| h.info.name == name)
     }
 
     /// Totals over every host (not only those the filter shows).
     pub fn totals(&self) -> Totals {
-        self.totals
-    }
-
-    /// The order and whether it is reversed.
-    pub fn sort(&self) -> (HostSort, bool) {
-        (self.sort, self.reverse)
-    }
-
-    /// Switches to the next order.
-    pub fn next_sort(&mut self) {
-        self.sort = self.sort.next();
-        self.reverse = false;
-        self.dirty = true;
-    }
-
-    /// Reverses the order.
-    pub fn reverse(&mut self) {
-        self.reverse = !self.reverse;
-        self.dirty = true;
+        Totals::of(self.rows().iter().map(|h| &h.info))
     }
 }
 

@@ -9,6 +9,7 @@ mod link;
 mod listing;
 mod overlay;
 mod processes;
+mod table;
 mod timing;
 
 pub use events::{CAPACITY as EVENT_CAPACITY, Event, EventLog};

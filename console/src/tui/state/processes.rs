@@ -4,7 +4,7 @@ use std::cmp::Ordering;
 
 use roam_shared::proto::{ForeignProcess, HostProcess};
 
-use super::listing::Listing;
+use super::table::{Order, Row, Table};
 use crate::users::Users;
 
 /// One foreign process.
@@ -56,9 +56,8 @@ pub enum ProcessSort {
     Home,
 }
 
-impl ProcessSort {
-    /// The next order, for the `s` key.
-    pub fn next(self) -> ProcessSort {
+impl Order<Process> for ProcessSort {
+    fn next(self) -> ProcessSort {
         match self {
             ProcessSort::Cpu => ProcessSort::Memory,
             ProcessSort::Memory => ProcessSort::Started,
@@ -66,18 +65,6 @@ impl ProcessSort {
             ProcessSort::User => ProcessSort::Host,
             ProcessSort::Host => ProcessSort::Home,
             ProcessSort::Home => ProcessSort::Cpu,
-        }
-    }
-
-    /// Its name, as the view's title shows it.
-    pub fn label(self) -> &'static str {
-        match self {
-            ProcessSort::Cpu => "cpu time",
-            ProcessSort::Memory => "memory",
-            ProcessSort::Started => "newest",
-            ProcessSort::User => "user",
-            ProcessSort::Host => "host",
-            ProcessSort::Home => "home",
         }
     }
 
@@ -95,95 +82,49 @@ impl ProcessSort {
     }
 }
 
-/// Every foreign process, in the order and through the filter the user chose.
-#[derive(Debug, Default)]
-pub struct ProcessTable {
-    rows: Vec<Process>,
-    /// What shows, and the selection.
-    pub listing: Listing,
-    sort: ProcessSort,
-    reverse: bool,
-    dirty: bool,
+impl ProcessSort {
+    /// Its name, as the view's title shows it.
+    pub fn label(self) -> &'static str {
+        match self {
+            ProcessSort::Cpu => "cpu time",
+            ProcessSort::Memory => "memory",
+            ProcessSort::Started => "newest",
+            ProcessSort::User => "user",
+            ProcessSort::Host => "host",
+            ProcessSort::Home => "home",
+        }
+    }
 }
 
-impl ProcessTable {
+/// Every foreign process, in the order and through the filter the user chose.
+pub type ProcessTable = Table<Process>;
+
+impl Row for Process {
+    type Sort = ProcessSort;
+    fn key(&self) -> &str {
+        &self.process.job_id
+    }
+    fn search(&self) -> &str {
+        &self.search
+    }
+}
+
+impl Table<Process> {
     /// Takes a ListProcesses reply; false when nothing changed.
     pub fn replace(&mut self, processes: Vec<HostProcess>, users: &mut Users) -> bool {
-        let same = processes.len() == self.rows.len()
-            && processes.iter().zip(&self.rows).all(|(new, old)| {
+        let same = processes.len() == self.rows().len()
+            && processes.iter().zip(self.rows()).all(|(new, old)| {
                 new.host == old.host && new.process.as_ref() == Some(&old.process)
             });
         if same {
             return false;
         }
-        let keep = self.selected().map(|p| p.process.job_id.clone());
-        self.rows = processes
+        let rows = processes
             .into_iter()
             .map(|hp| Process::new(hp, users))
             .collect();
-        self.refresh(keep);
+        self.set_rows(rows);
         true
-    }
-
-    /// Recomputes what shows after a change of filter or order.
-    pub fn mark_dirty(&mut self) {
-        self.dirty = true;
-    }
-
-    /// Brings the listing up to date with the rows, the filter and the order.
-    pub fn prepare(&mut self) {
-        if self.dirty {
-            let keep = self.selected().map(|p| p.process.job_id.clone());
-            self.refresh(keep);
-        }
-    }
-
-    fn refresh(&mut self, keep: Option<String>) {
-        let rows = &self.rows;
-        let (sort, reverse) = (self.sort, self.reverse);
-        self.listing.refresh(
-            rows.len(),
-            |i, needle| rows[i].search.contains(needle),
-            |&a, &b| {
-                let o = sort.compare(&rows[a], &rows[b]);
-                if reverse { o.reverse() } else { o }
-            },
-            keep.map(|job| move |i: usize| rows[i].process.job_id == job),
-        );
-        self.dirty = false;
-    }
-
-    /// All processes, in migserver's order.
-    pub fn rows(&self) -> &[Process] {
-        &self.rows
-    }
-
-    /// The selected process.
-    pub fn selected(&self) -> Option<&Process> {
-        self.listing.selected_row().and_then(|i| self.rows.get(i))
-    }
-
-    /// The process of job `job_id`.
-    pub fn get(&self, job_id: &str) -> Option<&Process> {
-        self.rows.iter().find(|p| p.process.job_id == job_id)
-    }
-
-    /// The order and whether it is reversed.
-    pub fn sort(&self) -> (ProcessSort, bool) {
-        (self.sort, self.reverse)
-    }
-
-    /// Switches to the next order.
-    pub fn next_sort(&mut self) {
-        self.sort = self.sort.next();
-        self.reverse = false;
-        self.dirty = true;
-    }
-
-    /// Reverses the order.
-    pub fn reverse(&mut self) {
-        self.reverse = !self.reverse;
-        self.dirty = true;
     }
 }
 
