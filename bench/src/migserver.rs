@@ -54,16 +54,7 @@ pub fn run() -> anyhow::Result<()> {
         ),
     )?;
     let bin = Binaries::from_workspace()?;
-    let mut server = Server(
-        Command::new(&bin.migserver)
-            .arg("--config")
-            .arg(&config)
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .spawn()
-            .context("cannot start migserver")?,
-    );
+    let mut server = Server::start(&bin.migserver, &config)?;
     if !wait_until(Duration::from_secs(10), || {
         std::net::TcpStream::connect(addr).is_ok()
     }) {
@@ -231,16 +222,7 @@ async fn roam_hosts_json(
         ),
     )?;
     let bin = Binaries::from_workspace()?;
-    let mut migd = Server(
-        Command::new(&bin.migd)
-            .arg("--config")
-            .arg(&config)
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .spawn()
-            .context("cannot start migd")?,
-    );
+    let mut migd = Server::start(&bin.migd, &config)?;
     let socket = dir.path().join("a.sock");
     if !wait_until(Duration::from_secs(10), || socket.exists()) {
         bail!("migd did not start");
@@ -321,10 +303,24 @@ fn free_port() -> anyhow::Result<u16> {
         .port())
 }
 
-/// The migserver process; killed when dropped.
+/// A daemon the benchmark started (migserver, or the migd that issues roam's credentials);
+/// killed when dropped.
 struct Server(Child);
 
 impl Server {
+    /// Starts `program --config config`, logging warnings only.
+    fn start(program: &std::path::Path, config: &std::path::Path) -> anyhow::Result<Server> {
+        let child = Command::new(program)
+            .arg("--config")
+            .arg(config)
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .spawn()
+            .with_context(|| format!("cannot start {}", program.display()))?;
+        Ok(Server(child))
+    }
+
     fn stop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
