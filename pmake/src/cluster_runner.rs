@@ -32,7 +32,7 @@ const RETRY_AFTER: Duration = Duration::from_secs(2);
 struct Queued {
     id: JobId,
     argv: Vec<String>,
-    env: Vec<(String, String)>,
+    env: std::rc::Rc<[(String, String)]>,
     cwd: PathBuf,
     output: Option<(File, File)>,
     /// Run it here: a host refused it.

@@ -60,6 +60,10 @@ pub struct Make {
     pub want_token: bool,
     /// The slot just taken is a jobserver token (given to the next job).
     pub next_job_token: bool,
+    /// No job slot was free the last time one was asked for in this pass.
+    pub no_slot: bool,
+    /// Jobserver tokens held by running jobs (one job runs on make's own free slot).
+    pub tokens_held: usize,
     /// `.NOTPARALLEL`: one job at a time.
     pub not_parallel: bool,
     /// `-q` found a target out of date.
@@ -68,6 +72,13 @@ pub struct Make {
     pub clock_skew: bool,
     /// The environment make started with.
     pub env: Vec<(String, String)>,
+    /// Changes with every `export`/`unexport` of a name.
+    pub exports_version: u64,
+    /// The recipe environment of targets without target-specific variables, while no
+    /// variable changes.
+    pub env_cache: Option<crate::recipe::EnvCache>,
+    /// Directory listings for implicit-rule search and VPATH.
+    pub dircache: crate::dircache::DirCache,
 }
 
 impl Make {
@@ -109,10 +120,15 @@ impl Make {
             made_progress: false,
             want_token: false,
             next_job_token: false,
+            tokens_held: 0,
+            no_slot: false,
             not_parallel: false,
             question_failed: false,
             clock_skew: false,
             env: std::env::vars().collect(),
+            dircache: Default::default(),
+            exports_version: 0,
+            env_cache: None,
         }
     }
 
@@ -130,6 +146,7 @@ impl Make {
     /// Records an `export`/`unexport` of a global variable (defined or not).
     pub fn set_export(&mut self, name: &str, export: bool) {
         self.export_marks.insert(name.to_string(), export);
+        self.exports_version += 1;
     }
 
     /// Looks a variable up in the current scope chain, then globally.

@@ -31,7 +31,7 @@ impl Make {
         }
         for d in dirs {
             let p = format!("{}/{name}", d.trim_end_matches('/'));
-            if std::fs::symlink_metadata(&p).is_ok() {
+            if self.dircache.exists(&p) {
                 return Some(p);
             }
         }

@@ -377,6 +377,7 @@ fn call_function(mk: &mut Make, args: &[String]) -> Result<String> {
 }
 
 fn file_function(mk: &mut Make, op: &str, text: Option<&str>) -> Result<String> {
+    mk.dircache.commands_ran();
     let op = op.trim();
     let (mode, name) = if let Some(n) = op.strip_prefix(">>") {
         (">>", n.trim())

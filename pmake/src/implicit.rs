@@ -65,7 +65,7 @@ impl Make {
 
     /// Whether a file exists here or along VPATH.
     pub fn exists_somewhere(&mut self, name: &str) -> bool {
-        std::fs::symlink_metadata(name).is_ok() || self.vpath_find(name).is_some()
+        self.dircache.exists(name) || self.vpath_find(name).is_some()
     }
 
     pub fn implicit_search(&mut self, name: &str) -> Option<Found> {
@@ -242,13 +242,17 @@ impl Make {
         } else {
             None
         };
-        self.db.file_mut(id).implicit = Some(Rule {
+        let file = self.db.file_mut(id);
+        file.implicit = Some(Rule {
             deps,
             recipe: found.recipe,
             stem: Some(found.stem),
             group,
             second: None,
         });
+        file.deps = None;
+        file.deps_done = 0;
+        file.deps_visited = false;
     }
 
     /// Turns suffix rules (`.c.o:`, `.c:`) into pattern rules, in `.SUFFIXES` order.

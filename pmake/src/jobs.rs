@@ -19,7 +19,6 @@ pub struct Job {
     pub file: FileId,
     pub lines: VecDeque<CmdLine>,
     pub current: Option<(JobId, CmdLine)>,
-    pub token: bool,
     pub old_mtime: Option<i128>,
     /// The double-colon rule whose recipe this is.
     pub dc_rule: Option<usize>,
@@ -92,6 +91,10 @@ impl Make {
             if let Some(sig) = crate::signals::pending() {
                 self.die_by_signal(sig);
             }
+            // Woken by a command ending: reap it now rather than after another pass.
+            if let Some((id, st)) = self.runner.try_wait_any().map_err(io_err)? {
+                return self.job_exited(id, st);
+            }
             return Ok(());
         }
         let (id, st) = self.wait_child()?;
@@ -112,38 +115,55 @@ impl Make {
     }
 
     /// Takes a job slot (a jobserver token if needed).
-    pub(crate) fn take_slot(&mut self) -> bool {
+    pub(crate) fn take_slot(&mut self) -> Result<bool> {
+        let free = self.free_slot()?;
+        self.no_slot = !free;
+        Ok(free)
+    }
+
+    fn free_slot(&mut self) -> Result<bool> {
         if self.failed && !self.opts.keep_going {
-            return false;
+            return Ok(false);
+        }
+        // Like GNU make, collect a command that has ended before asking for a token: when
+        // commands are short, the slot it frees is taken without a trip through the jobserver.
+        if !self.jobs.is_empty()
+            && self.jobserver.is_some()
+            && let Some((id, st)) = self.runner.try_wait_any().map_err(io_err)?
+        {
+            self.job_exited(id, st)?;
+            if self.failed && !self.opts.keep_going {
+                return Ok(false);
+            }
         }
         if self.jobs.is_empty() {
-            return true;
+            return Ok(true);
         }
         if self.not_parallel {
-            return false;
+            return Ok(false);
         }
         if let Some(limit) = self.opts.load
             && load_average() >= limit
         {
-            return false;
+            return Ok(false);
         }
         if let Some(js) = self.jobserver.as_mut() {
             // Asked already in this pass and none was free: do not read the pipe again for every
             // other runnable target; the wait that ends the pass watches for a token.
             if self.want_token {
-                return false;
+                return Ok(false);
             }
             if js.try_acquire() {
                 self.next_job_token = true;
-                return true;
+                return Ok(true);
             }
             self.want_token = true;
-            return false;
+            return Ok(false);
         }
-        match self.opts.jobs {
+        Ok(match self.opts.jobs {
             None => true,
             Some(n) => self.jobs.len() < n,
-        }
+        })
     }
 
     pub(crate) fn auto_vars(&mut self, id: FileId, rule: &Rule, mtime: Option<i128>) -> VarSet {
@@ -297,6 +317,7 @@ impl Make {
                 if !self.opts.silent && !silent_target {
                     println!("touch {name}");
                 }
+                self.dircache.commands_ran();
                 if !self.is_phony(id)
                     && let Err(e) = crate::sys::touch(&name)
                 {
@@ -313,11 +334,13 @@ impl Make {
         for g in self.group_of(id) {
             self.db.file_mut(g).state = State::Running;
         }
+        if token {
+            self.tokens_held += 1;
+        }
         self.jobs.push(Job {
             file: id,
             lines,
             current: None,
-            token,
             old_mtime: mtime,
             dc_rule,
             capture: match self.opts.output_sync.as_deref() {
@@ -529,6 +552,7 @@ impl Make {
     }
 
     pub(crate) fn job_exited(&mut self, jid: JobId, st: ExitStatus) -> Result<()> {
+        self.dircache.commands_ran();
         let Some(idx) = self
             .jobs
             .iter()
@@ -549,10 +573,13 @@ impl Make {
         if let Some(c) = job.capture.as_mut() {
             c.flush();
         }
-        if job.token
-            && let Some(js) = self.jobserver.as_mut()
-        {
-            js.release();
+        // Like GNU make, hold one token fewer than the jobs running, whichever job ended: the
+        // free slot passes to a job still running, and the token goes back to the pipe.
+        while self.tokens_held > self.jobs.len().saturating_sub(1) {
+            self.tokens_held -= 1;
+            if let Some(js) = self.jobserver.as_mut() {
+                js.release();
+            }
         }
         if !ok {
             self.db.file_mut(job.file).recipe_failed = true;

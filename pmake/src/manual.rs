@@ -35,16 +35,11 @@ pub fn command() -> Command {
                 .into_iter()
                 .map(|(switches, help)| arg(switches, help)),
         )
+        .mut_arg("local", |a| a.help(local))
         .mut_arg("jobs", |a| {
             let gnu = a.get_help().map(ToString::to_string).unwrap_or_default();
             a.help(format!("{gnu} {JOBS_HELP}"))
         })
-        .arg(
-            Arg::new("local")
-                .long("local")
-                .action(ArgAction::SetTrue)
-                .help(local),
-        )
         .arg(
             Arg::new("no-progress")
                 .long("no-progress")

@@ -273,7 +273,7 @@ impl Options {
                     'w' => self.print_dir = true,
                     'v' => self.version = true,
                     'h' => self.help = true,
-                    'L' => self.check_symlink = true,
+                    'L' => self.local = true,
                     'b' | 'm' => {}
                     _ if from_env => {}
                     _ => return Err(OptionError::InvalidShort(c)),
@@ -304,7 +304,6 @@ impl Options {
             (self.env_override, 'e'),
             (self.ignore_errors, 'i'),
             (self.keep_going, 'k'),
-            (self.check_symlink, 'L'),
             (self.dry_run, 'n'),
             (self.print_db, 'p'),
             (self.question, 'q'),
@@ -349,6 +348,9 @@ impl Options {
         }
         if self.warn_undefined {
             parts.push("--warn-undefined-variables".into());
+        }
+        if self.check_symlink {
+            parts.push("--check-symlink-times".into());
         }
         if self.local {
             parts.push("--local".into());
@@ -434,7 +436,8 @@ Options:
   -k, --keep-going            Keep going when some targets can't be made.
   -l [N], --load-average[=N], --max-load[=N]
                               Don't start multiple jobs unless load is below N.
-  -L, --check-symlink-times   Use the latest mtime between symlinks and target.
+  -L, --local                 Run every recipe on this host, none through migd.
+  --check-symlink-times       Use the latest mtime between symlinks and target.
   -n, --just-print, --dry-run, --recon
                               Don't actually run any recipe; just print them.
   -o FILE, --old-file=FILE, --assume-old=FILE

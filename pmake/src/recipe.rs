@@ -2,10 +2,22 @@
 //! through the shell), and the environment recipes run with.
 
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use crate::engine::Make;
 use crate::error::{Loc, Result};
-use crate::vars::{Export, Origin};
+use crate::vars::{Export, Flavor, Origin, Var};
+
+/// A recipe environment kept for reuse, with the state of the variables it was made from.
+pub struct EnvCache {
+    key: (u64, u64, bool),
+    env: Rc<[(String, String)]>,
+}
+
+/// A variable whose value is the same in every recipe's context.
+fn is_plain(var: &Var) -> bool {
+    var.flavor == Flavor::Simple || !var.value.contains('$')
+}
 
 /// One command line of a recipe, expanded.
 #[derive(Debug, Clone)]
@@ -143,24 +155,47 @@ impl Make {
     }
 
     /// The environment for a recipe, expanded in the current (target) scope.
-    pub fn recipe_env(&mut self) -> Result<Vec<(String, String)>> {
+    ///
+    /// Without target-specific variables, and when every exported value is plain text (no
+    /// reference to expand, so nothing that could differ between recipes), the environment is
+    /// computed once and shared until a variable or an export changes.
+    pub fn recipe_env(&mut self) -> Result<Rc<[(String, String)]>> {
+        let key = (
+            self.globals.version(),
+            self.exports_version,
+            self.export_all,
+        );
+        if self.scope.is_none()
+            && let Some(c) = &self.env_cache
+            && c.key == key
+        {
+            return Ok(c.env.clone());
+        }
+        let mut plain = true;
+        let export_all = self.export_all;
+        let exported = |name: &str, var: &Var| match var.export {
+            Export::Yes => true,
+            Export::Default => {
+                matches!(
+                    var.origin,
+                    Origin::Environment | Origin::EnvironmentOverride | Origin::CommandLine
+                ) || (export_all && is_identifier(name))
+            }
+        };
+        // Only exported names are collected: most globals (the built-in variables) are not.
         let mut names: BTreeMap<String, bool> = BTreeMap::new();
         for (name, var) in self.globals.iter() {
-            let default = match var.export {
-                Export::Yes => true,
-                Export::Default => {
-                    matches!(
-                        var.origin,
-                        Origin::Environment | Origin::EnvironmentOverride | Origin::CommandLine
-                    ) || (self.export_all && is_identifier(name))
-                }
-            };
-            names.insert(name.clone(), default);
+            if exported(name, var) {
+                names.insert(name.clone(), true);
+            }
         }
+        // A target's own exported variable, unless a global of that name is not exported.
         let mut s = self.scope.clone();
         while let Some(sc) = s {
             for (name, var) in sc.vars.iter() {
-                if var.export == Export::Yes || (self.export_all && is_identifier(name)) {
+                if (var.export == Export::Yes || (export_all && is_identifier(name)))
+                    && self.globals.get(name).is_none()
+                {
                     names.entry(name.clone()).or_insert(true);
                 }
             }
@@ -174,9 +209,10 @@ impl Make {
             if !export || name == "SHELL" || name == "MAKELEVEL" || name == "MAKEFLAGS" {
                 continue;
             }
-            if self.lookup_var(&name).is_none() {
+            let Some(var) = self.lookup_var(&name) else {
                 continue;
-            }
+            };
+            plain &= is_plain(&var);
             let v = self.var_value(&name)?;
             env.push((name, v));
         }
@@ -184,13 +220,28 @@ impl Make {
             env.push(sh.clone());
         }
         if self.export_marks.get("SHELL") == Some(&true) {
+            plain &= self.lookup_var("SHELL").is_none_or(|v| is_plain(&v));
             let v = self.var_value("SHELL")?;
             env.retain(|(k, _)| k != "SHELL");
             env.push(("SHELL".into(), v));
         }
         env.push(("MAKELEVEL".into(), (self.level + 1).to_string()));
+        plain &= self.lookup_var("MAKEFLAGS").is_none_or(|v| is_plain(&v));
         let flags = self.var_value("MAKEFLAGS")?;
         env.push(("MAKEFLAGS".into(), flags));
+        let env: Rc<[(String, String)]> = env.into();
+        // Expanding may have changed variables (`$(eval)`), so the key is taken again.
+        let after = (
+            self.globals.version(),
+            self.exports_version,
+            self.export_all,
+        );
+        if self.scope.is_none() && plain && after == key {
+            self.env_cache = Some(EnvCache {
+                key,
+                env: env.clone(),
+            });
+        }
         Ok(env)
     }
 }

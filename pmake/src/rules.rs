@@ -44,7 +44,12 @@ pub enum State {
     New,
     /// Prerequisites are being brought up to date.
     Deps,
-    /// The recipe is running (or waiting for a job slot).
+    /// Prerequisites are done and the recipe must run: waiting for a job slot. `mtime` is the
+    /// target's time when that was decided.
+    Ready {
+        mtime: Option<i128>,
+    },
+    /// The recipe is running.
     Running,
     Done {
         ok: bool,
@@ -92,6 +97,12 @@ pub struct File {
     pub dc_mtime: Option<Option<i128>>,
     /// Prerequisites from `.EXTRA_PREREQS`.
     pub extra: Vec<FileId>,
+    /// All prerequisites in the order they are made, once the file is prepared.
+    pub deps: Option<Rc<[Dep]>>,
+    /// How many of `deps`, from the first, are known to be made successfully.
+    pub deps_done: usize,
+    /// Every prerequisite has been visited once.
+    pub deps_visited: bool,
 }
 
 impl File {
@@ -103,6 +114,9 @@ impl File {
             rules: Vec::new(),
             vars: VarSet::default(),
             state: State::New,
+            deps: None,
+            deps_done: 0,
+            deps_visited: false,
             on_stack: false,
             mtime: None,
             changed: false,
@@ -147,7 +161,7 @@ pub struct PatternRule {
 #[derive(Debug, Default)]
 pub struct Db {
     pub files: Vec<File>,
-    index: HashMap<String, FileId>,
+    index: HashMap<String, FileId, foldhash::fast::RandomState>,
     pub patterns: Vec<PatternRule>,
     /// Built-in pattern rules, tried after the user's.
     pub builtin_patterns: Vec<PatternRule>,

@@ -30,8 +30,8 @@ impl ExitStatus {
 #[derive(Debug)]
 pub struct CommandSpec {
     pub argv: Vec<String>,
-    /// The complete environment of the command.
-    pub env: Vec<(String, String)>,
+    /// The complete environment of the command (often shared by many commands).
+    pub env: std::rc::Rc<[(String, String)]>,
     pub cwd: Option<PathBuf>,
     /// Descriptors the command inherits (the jobserver pipe of a recursive make).
     pub inherit_fds: Vec<RawFd>,
@@ -202,33 +202,90 @@ impl LocalRunner {
     }
 }
 
+/// Starts a command with `posix_spawn` and a prepared environment: the common case, cheaper
+/// than `std::process::Command`, which rebuilds the environment in a map for every command.
+fn spawn_plain(program: &std::path::Path, cmd: &CommandSpec) -> io::Result<u32> {
+    use nix::spawn::{PosixSpawnAttr, PosixSpawnFileActions, PosixSpawnFlags, posix_spawn};
+    use nix::sys::signal::{SigSet, Signal};
+    use std::ffi::CString;
+    use std::os::fd::AsRawFd;
+    use std::os::unix::ffi::OsStrExt;
+
+    let c_string = |s: &[u8]| {
+        CString::new(s).map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "NUL in command"))
+    };
+    let path = c_string(program.as_os_str().as_bytes())?;
+    let argv = cmd
+        .argv
+        .iter()
+        .map(|a| c_string(a.as_bytes()))
+        .collect::<io::Result<Vec<_>>>()?;
+    let envp = cmd
+        .env
+        .iter()
+        .map(|(k, v)| {
+            let mut kv = Vec::with_capacity(k.len() + v.len() + 2);
+            kv.extend_from_slice(k.as_bytes());
+            kv.push(b'=');
+            kv.extend_from_slice(v.as_bytes());
+            CString::new(kv)
+                .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "NUL in environment"))
+        })
+        .collect::<io::Result<Vec<_>>>()?;
+    let mut actions = PosixSpawnFileActions::init()?;
+    if let Some((out, err)) = &cmd.output {
+        actions.add_dup2(out.as_raw_fd(), libc::STDOUT_FILENO)?;
+        actions.add_dup2(err.as_raw_fd(), libc::STDERR_FILENO)?;
+    }
+    // As std does: the command starts with no signal blocked and SIGPIPE (which Rust
+    // programs ignore) back at its default.
+    let mut attr = PosixSpawnAttr::init()?;
+    let mut pipe = SigSet::empty();
+    pipe.add(Signal::SIGPIPE);
+    attr.set_sigdefault(&pipe)?;
+    attr.set_sigmask(&SigSet::empty())?;
+    attr.set_flags(
+        PosixSpawnFlags::POSIX_SPAWN_SETSIGDEF | PosixSpawnFlags::POSIX_SPAWN_SETSIGMASK,
+    )?;
+    let pid = posix_spawn(path.as_c_str(), &actions, &attr, &argv, &envp)?;
+    Ok(pid.as_raw() as u32)
+}
+
+/// Starts a command through `std::process::Command`, for what `posix_spawn` cannot do here:
+/// a working directory, or descriptors to inherit.
+fn spawn_with_std(program: PathBuf, cmd: &CommandSpec) -> io::Result<u32> {
+    let mut c = Command::new(program);
+    c.arg0(&cmd.argv[0]);
+    c.args(&cmd.argv[1..]);
+    c.env_clear();
+    c.envs(cmd.env.iter().map(|(k, v)| (k, v)));
+    if let Some(d) = &cmd.cwd {
+        c.current_dir(d);
+    }
+    c.stdin(Stdio::inherit());
+    if let Some((out, err)) = &cmd.output {
+        c.stdout(Stdio::from(out.try_clone()?));
+        c.stderr(Stdio::from(err.try_clone()?));
+    }
+    let fds = cmd.inherit_fds.clone();
+    if !fds.is_empty() {
+        LocalRunner::inherit(&mut c, fds);
+    }
+    Ok(c.spawn()?.id())
+}
+
 impl JobRunner for LocalRunner {
     fn spawn(&mut self, cmd: &CommandSpec) -> io::Result<JobId> {
-        // Searching PATH here (in the command's environment) lets std use posix_spawn
-        // instead of fork, which matters when make starts thousands of commands.
         let program = find_program(&cmd.argv[0], &cmd.env)?;
-        let mut c = Command::new(program);
-        c.arg0(&cmd.argv[0]);
-        c.args(&cmd.argv[1..]);
-        c.env_clear();
-        c.envs(cmd.env.iter().map(|(k, v)| (k, v)));
-        if let Some(d) = &cmd.cwd {
-            c.current_dir(d);
-        }
-        c.stdin(Stdio::inherit());
-        if let Some((out, err)) = &cmd.output {
-            c.stdout(Stdio::from(out.try_clone()?));
-            c.stderr(Stdio::from(err.try_clone()?));
-        }
-        let fds = cmd.inherit_fds.clone();
-        if !fds.is_empty() {
-            Self::inherit(&mut c, fds);
-        }
-        let child = c.spawn()?;
+        let pid = if cmd.inherit_fds.is_empty() && cmd.cwd.is_none() {
+            spawn_plain(&program, cmd)?
+        } else {
+            spawn_with_std(program, cmd)?
+        };
         let id = self.next;
         self.next += 1;
-        self.children.insert(child.id(), id);
-        self.ids.insert(id, child.id());
+        self.children.insert(pid, id);
+        self.ids.insert(id, pid);
         Ok(id)
     }
 

@@ -27,14 +27,19 @@ impl Make {
             return m;
         }
         let name = self.db.file(id).name.clone();
+        let stat = if self.opts.check_symlink {
+            crate::sys::mtime_through_links
+        } else {
+            crate::sys::mtime
+        };
         let m = if self.opts.new_files.contains(&name) {
             Some(NEW_MTIME)
         } else {
-            match crate::sys::mtime(&name) {
+            match stat(&name) {
                 Some(m) => Some(m),
                 None => match self.vpath_find(&name) {
                     Some(p) => {
-                        let m = crate::sys::mtime(&p);
+                        let m = stat(&p);
                         self.db.file_mut(id).vpath = Some(p);
                         m
                     }
@@ -87,6 +92,7 @@ impl Make {
         let mut all_ok = true;
         loop {
             let mut all_done = true;
+            self.no_slot = false;
             for (gi, &g) in ids.iter().enumerate() {
                 if done[gi] {
                     continue;
@@ -159,6 +165,7 @@ impl Make {
         match self.db.file(id).state {
             State::Done { ok } => return Ok(Progress::Done(ok)),
             State::Running => return Ok(Progress::Pending),
+            State::Ready { mtime } => return self.start_when_slot_free(id, mtime),
             _ => {}
         }
         if self.db.file(id).on_stack {
@@ -180,15 +187,21 @@ impl Make {
         }
         let scope = self.db.file(id).scope.clone();
         let deps = self.deps_of(id);
+        // Prerequisites before the cursor were made in an earlier pass: not visited again.
+        let first = self.db.file(id).deps_done;
         self.db.file_mut(id).on_stack = true;
         let mut pending = false;
         let mut failed = false;
-        // Missing intermediate files are made only if the target needs remaking anyway.
-        let lazy: Vec<FileId> = deps
-            .iter()
-            .filter(|d| !d.order_only && self.is_missing_intermediate(d.file))
-            .map(|d| d.file)
-            .collect();
+        // Missing intermediate files are made only if the target needs remaking anyway. Once
+        // every prerequisite has been visited, none is left unvisited to judge.
+        let lazy: Vec<FileId> = if self.db.file(id).deps_visited {
+            Vec::new()
+        } else {
+            deps.iter()
+                .filter(|d| !d.order_only && self.is_missing_intermediate(d.file))
+                .map(|d| d.file)
+                .collect()
+        };
         if !lazy.is_empty() {
             let needed = self.intermediates_needed(id, &deps, &lazy);
             for &l in &lazy {
@@ -199,8 +212,14 @@ impl Make {
                 }
             }
         }
-        for d in &deps {
-            if self.dropped.contains(&(id, d.file)) || self.db.file(d.file).skipped {
+        let mut done_so_far = true;
+        for (i, d) in deps.iter().enumerate().skip(first) {
+            if done_so_far {
+                self.db.file_mut(id).deps_done = i;
+            }
+            if (!self.dropped.is_empty() && self.dropped.contains(&(id, d.file)))
+                || self.db.file(d.file).skipped
+            {
                 continue;
             }
             if self.failed && !self.opts.keep_going {
@@ -208,8 +227,22 @@ impl Make {
                 failed = true;
                 break;
             }
-            match self.update(d.file, scope.clone(), level + 1, Some(id)) {
-                Ok(Progress::Pending) => pending = true,
+            // Jobs running or waiting for a slot that none has freed: pending, without a visit.
+            let waiting = match self.db.file(d.file).state {
+                State::Running => true,
+                State::Ready { .. } => self.no_slot,
+                _ => false,
+            };
+            let progress = if waiting {
+                Ok(Progress::Pending)
+            } else {
+                self.update(d.file, scope.clone(), level + 1, Some(id))
+            };
+            match progress {
+                Ok(Progress::Pending) => {
+                    pending = true;
+                    done_so_far = false;
+                }
                 Ok(Progress::Done(true)) => {}
                 Ok(Progress::Done(false)) => {
                     failed = true;
@@ -223,7 +256,9 @@ impl Make {
                 }
             }
         }
-        self.db.file_mut(id).on_stack = false;
+        let f = self.db.file_mut(id);
+        f.on_stack = false;
+        f.deps_visited |= !failed;
         if pending {
             return Ok(Progress::Pending);
         }
@@ -231,10 +266,19 @@ impl Make {
             self.db.file_mut(id).state = State::Done { ok: false };
             return Ok(Progress::Done(false));
         }
+        self.db.file_mut(id).deps_done = deps.len();
         if self.failed && !self.opts.keep_going {
             return Ok(Progress::Pending);
         }
         self.decide(id, needed_by)
+    }
+
+    /// A target whose recipe must run starts as soon as a job slot is free.
+    fn start_when_slot_free(&mut self, id: FileId, mtime: Option<i128>) -> Result<Progress> {
+        if !self.take_slot()? {
+            return Ok(Progress::Pending);
+        }
+        self.start_job(id, mtime, None)
     }
 
     /// A target with several double-colon rules: each rule's prerequisites are made and
@@ -315,7 +359,7 @@ impl Make {
                 self.db.file_mut(id).dc_next = i + 1;
                 continue;
             }
-            if !self.take_slot() {
+            if !self.take_slot()? {
                 return Ok(Progress::Pending);
             }
             let _ = needed_by;
@@ -378,7 +422,7 @@ impl Make {
         if depth > 16 {
             return true;
         }
-        for d in self.deps_of(id) {
+        for d in self.deps_of(id).iter() {
             if d.order_only {
                 continue;
             }
@@ -394,8 +438,12 @@ impl Make {
     }
 
     /// All prerequisites of a file in the order they are made: explicit, then implicit.
-    pub(crate) fn deps_of(&self, id: FileId) -> Vec<Dep> {
+    /// Kept once the file is prepared (its prerequisites no longer change).
+    pub(crate) fn deps_of(&mut self, id: FileId) -> Rc<[Dep]> {
         let f = self.db.file(id);
+        if let Some(d) = &f.deps {
+            return d.clone();
+        }
         let mut v = Vec::new();
         for r in &f.rules {
             v.extend(r.deps.iter().cloned());
@@ -407,6 +455,10 @@ impl Make {
             file,
             order_only: false,
         }));
+        let v: Rc<[Dep]> = v.into();
+        if f.state != State::New {
+            self.db.file_mut(id).deps = Some(v.clone());
+        }
         v
     }
 
@@ -548,7 +600,7 @@ impl Make {
         let mtime = if phony { None } else { self.file_mtime(id) };
         let deps = self.deps_of(id);
         let mut must = mtime.is_none();
-        for d in &deps {
+        for d in deps.iter() {
             if d.order_only || self.db.file(d.file).skipped {
                 continue;
             }
@@ -598,10 +650,8 @@ impl Make {
                 return Ok(Progress::Done(true));
             }
         }
-        if !self.take_slot() {
-            return Ok(Progress::Pending);
-        }
-        self.start_job(id, mtime, None)
+        self.db.file_mut(id).state = State::Ready { mtime };
+        self.start_when_slot_free(id, mtime)
     }
 
     pub(crate) fn no_rule(&mut self, id: FileId, needed_by: Option<FileId>) -> bool {

@@ -9,7 +9,9 @@ use crate::vars::{Flavor, Origin, Var};
 impl Make {
     /// `$(shell cmd)`: all trailing newlines are dropped.
     pub fn shell(&mut self, cmd: &str) -> Result<String> {
-        let out = self.run_shell(cmd)?;
+        let out = self.run_shell(cmd);
+        self.dircache.commands_ran();
+        let out = out?;
         Ok(fold_newlines(&out, true))
     }
 

@@ -18,6 +18,33 @@ pub fn mtime(path: &str) -> Option<i128> {
     Some(m.mtime() as i128 * 1_000_000_000 + m.mtime_nsec() as i128)
 }
 
+/// Modification time as `--check-symlink-times` sees it: the newest of the file's and of
+/// every symbolic link on the way to it (GNU make's `name_mtime`).
+pub fn mtime_through_links(path: &str) -> Option<i128> {
+    use std::os::unix::fs::MetadataExt;
+    let mut newest = mtime(path);
+    let mut link = std::path::PathBuf::from(path);
+    // The kernel's own limit on links followed in one lookup.
+    for _ in 0..40 {
+        let Ok(m) = std::fs::symlink_metadata(&link) else {
+            break;
+        };
+        if !m.file_type().is_symlink() {
+            break;
+        }
+        let t = m.mtime() as i128 * 1_000_000_000 + m.mtime_nsec() as i128;
+        newest = Some(newest.map_or(t, |n| n.max(t)));
+        let Ok(target) = std::fs::read_link(&link) else {
+            break;
+        };
+        link = match link.parent() {
+            Some(dir) if target.is_relative() => dir.join(target),
+            _ => target,
+        };
+    }
+    newest
+}
+
 /// Seconds as GNU make prints a clock skew: `%lu` from 99 s on, `%.2g` below.
 pub fn format_seconds(s: f64) -> String {
     if s >= 99.0 {

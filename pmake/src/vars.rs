@@ -78,6 +78,8 @@ impl Var {
 #[derive(Debug, Clone, Default)]
 pub struct VarSet {
     map: HashMap<String, Var>,
+    /// Counts changes, so that values derived from the set can tell when to recompute.
+    version: u64,
 }
 
 impl VarSet {
@@ -86,7 +88,13 @@ impl VarSet {
     }
 
     pub fn get_mut(&mut self, name: &str) -> Option<&mut Var> {
+        self.version += 1;
         self.map.get_mut(name)
+    }
+
+    /// Changes whenever a variable is set, changed or removed.
+    pub fn version(&self) -> u64 {
+        self.version
     }
 
     /// Sets `name` unless an existing value has a higher-precedence origin.
@@ -105,15 +113,18 @@ impl VarSet {
             var.export = e;
         }
         self.map.insert(name.to_string(), var);
+        self.version += 1;
         true
     }
 
     /// Inserts without precedence checks.
     pub fn insert(&mut self, name: &str, var: Var) {
+        self.version += 1;
         self.map.insert(name.to_string(), var);
     }
 
     pub fn remove(&mut self, name: &str) -> Option<Var> {
+        self.version += 1;
         self.map.remove(name)
     }
 
