@@ -383,8 +383,8 @@ impl JobRunner for ClusterRunner {
         self.local.event_fd()
     }
 
-    fn signal_all(&mut self, signal: i32) {
-        self.local.signal_all(signal);
+    fn forward_fatal(&mut self, signal: i32) {
+        self.local.forward_fatal(signal);
         for r in self.remote.values() {
             let _ = r.signals.send(JobInput {
                 kind: Some(In::Signal(signal)),

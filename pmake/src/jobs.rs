@@ -42,9 +42,7 @@ impl Make {
     /// and die by the signal.
     pub(crate) fn die_by_signal(&mut self, sig: i32) -> ! {
         crate::signals::clear();
-        if sig == libc::SIGTERM {
-            self.runner.signal_all(sig);
-        }
+        self.runner.forward_fatal(sig);
         let mut ended = Vec::new();
         while self.runner.running() > 0 {
             match self.runner.wait_any() {

@@ -53,8 +53,11 @@ pub trait JobRunner {
     /// A descriptor that becomes readable when a command may have finished, so make
     /// can wait for "a command finished or a jobserver token arrived" at once.
     fn event_fd(&self) -> Option<RawFd>;
-    /// Sends a signal to every running command.
-    fn signal_all(&mut self, signal: i32);
+    /// Make received the fatal `signal` (SIGINT, SIGTERM, SIGHUP, SIGQUIT): passes it on to the
+    /// commands it would not reach otherwise. Commands here share make's process group, so a
+    /// terminal's Ctrl-C reaches them directly; a SIGTERM sent to make alone is passed to them,
+    /// as GNU make does. Commands on other hosts are reached only through this call.
+    fn forward_fatal(&mut self, signal: i32);
     fn running(&self) -> usize;
 }
 
@@ -326,7 +329,10 @@ impl JobRunner for LocalRunner {
         Some(self.event_read)
     }
 
-    fn signal_all(&mut self, signal: i32) {
+    fn forward_fatal(&mut self, signal: i32) {
+        if signal != libc::SIGTERM {
+            return;
+        }
         for &pid in self.children.keys() {
             // SAFETY: kill(2) on a pid we started and have not reaped.
             unsafe {

@@ -216,3 +216,75 @@ fn on_a_terminal_the_progress_line_never_cuts_into_recipe_output() {
         assert!(whole, "{t}'s output was cut: {screen:?}");
     }
 }
+
+#[test]
+fn ctrl_c_stops_the_recipes_on_other_hosts_and_deletes_their_half_made_targets() {
+    use std::os::unix::process::{CommandExt, ExitStatusExt};
+
+    let c = cluster();
+    let dir = tempfile::tempdir().unwrap();
+    let targets: Vec<String> = (0..6).map(|i| format!("t{i}")).collect();
+    std::fs::write(
+        dir.path().join("Makefile"),
+        format!(
+            "all: {0}\n{0}:\n\techo partial > $@ && sleep 60 && echo done > $@\n",
+            targets.join(" ")
+        ),
+    )
+    .unwrap();
+    let bin = &Binaries::from_workspace().expect("built").pmake;
+    // In its own process group, as a shell's foreground job: Ctrl-C signals the whole group.
+    let mut child = Command::new(bin)
+        .arg("-j")
+        .current_dir(dir.path())
+        .env("ROAM_CONFIG", &c.host(0).config)
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(dir.path().join("pmake.out")).unwrap())
+        .stderr(std::fs::File::create(dir.path().join("pmake.err")).unwrap())
+        .process_group(0)
+        .spawn()
+        .expect("start pmake");
+    let foreign_jobs_of_a = |c: &Cluster| {
+        (1..3)
+            .map(|i| {
+                c.list_jobs(i)
+                    .map(|t| t.foreign.iter().filter(|j| j.home == "a").count())
+                    .unwrap_or(0)
+            })
+            .sum::<usize>()
+    };
+    let remote = wait_until(Duration::from_secs(20), || foreign_jobs_of_a(&c) >= 1);
+    assert!(remote, "no recipe of the build ran on b or c");
+    let made = wait_until(Duration::from_secs(10), || {
+        targets.iter().filter(|t| dir.path().join(t).exists()).count() >= 2
+    });
+    assert!(made, "the recipes did not start writing their targets");
+
+    let pgid = nix::unistd::Pid::from_raw(-(child.id() as i32));
+    nix::sys::signal::kill(pgid, nix::sys::signal::Signal::SIGINT).expect("send Ctrl-C");
+    let mut status = None;
+    let ended = wait_until(Duration::from_secs(15), || {
+        status = child.try_wait().expect("wait for pmake");
+        status.is_some()
+    });
+    if !ended {
+        let _ = child.kill();
+    }
+    let err = std::fs::read_to_string(dir.path().join("pmake.err")).unwrap_or_default();
+    assert!(ended, "pmake still runs 15 s after Ctrl-C: {err}");
+    assert_eq!(
+        status.and_then(|s| s.signal()),
+        Some(libc::SIGINT),
+        "pmake should die by SIGINT: {err}"
+    );
+    assert!(err.contains("Interrupt"), "no interrupted recipe in: {err}");
+    assert!(err.contains("*** Deleting file 't"), "nothing deleted: {err}");
+    for t in &targets {
+        assert!(
+            !dir.path().join(t).exists(),
+            "{t} was left half made: {err}"
+        );
+    }
+    let gone = wait_until(Duration::from_secs(5), || foreign_jobs_of_a(&c) == 0);
+    assert!(gone, "recipes of the build still run on other hosts");
+}
