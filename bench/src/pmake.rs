@@ -3,6 +3,10 @@
 //! (and so every job they run) are capped by a cgroup to 2/(N+1) of a CPU. The baseline is the
 //! home host alone, `pmake --local -j2` in the same cap; then `pmake -j` from home, with one slot
 //! per host. The project is generated: 300 C files, each about 75 ms of `gcc -O2`.
+//!
+//! The peer, when distcc is installed (`bench/setup` installs it): GNU make `-j(N+1)` with
+//! `CC="distcc gcc"` from home, a `distccd` on each of the other hosts (in that host's cgroup,
+//! one job each) and one compile at a time on home itself.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -27,8 +31,16 @@ pub fn run() -> anyhow::Result<()> {
         "### pmake-speedup: {FILES} C files, `pmake --local -j2` on home alone vs `pmake -j` \
          from home, each host capped to 2/(N+1) CPU\n"
     );
-    println!("| N | CPU per host | local s | distributed s | speedup | goal 0.8·(N+1) |");
-    println!("|---|---|---|---|---|---|");
+    let distcc = Command::new("sh")
+        .args(["-c", "command -v distcc && command -v distccd"])
+        .stdout(Stdio::null())
+        .status()?
+        .success();
+    println!(
+        "| N | CPU per host | local s | pmake s | pmake speedup | goal 0.8·(N+1) | distcc s | \
+         distcc speedup |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
     for n in [2, 4, 8] {
         let share = CORES / (n + 1) as f64;
         let cluster = Cluster::start(
@@ -47,19 +59,25 @@ pub fn run() -> anyhow::Result<()> {
         let local = build(&cluster, &bin.pmake, project.path(), &["--local", "-j2"])?;
         let distributed = build(&cluster, &bin.pmake, project.path(), &["-j"])?;
         let speedup = local.as_secs_f64() / distributed.as_secs_f64();
+        let peer = if distcc {
+            let took = distcc_build(&cluster, project.path())?;
+            format!(
+                "{:.1} | {:.2}",
+                took.as_secs_f64(),
+                local.as_secs_f64() / took.as_secs_f64()
+            )
+        } else {
+            "not installed | ".to_string()
+        };
         println!(
-            "| {n} | {share:.2} | {:.1} | {:.1} | {speedup:.2} | {:.1} |",
+            "| {n} | {share:.2} | {:.1} | {:.1} | {speedup:.2} | {:.1} | {peer} |",
             local.as_secs_f64(),
             distributed.as_secs_f64(),
             0.8 * (n + 1) as f64
         );
     }
-    let distcc = Command::new("sh")
-        .args(["-c", "command -v distcc"])
-        .stdout(Stdio::null())
-        .status()?;
-    if !distcc.success() {
-        println!("\ndistcc not installed: no peer measured.");
+    if !distcc {
+        println!("\ndistcc not installed (`bench/setup` installs it): no peer measured.");
     }
     println!();
     Ok(())
@@ -98,6 +116,74 @@ fn build(
         );
     }
     Ok(took)
+}
+
+/// The peer: a `distccd` per host besides home, in that host's cgroup; GNU make from home with
+/// `CC="distcc gcc"` and one job per host. Returns the build time.
+fn distcc_build(cluster: &Cluster, project: &Path) -> anyhow::Result<Duration> {
+    let mut daemons = Vec::new();
+    let mut hosts = vec!["localhost/1".to_string()];
+    for (i, host) in cluster.hosts().iter().enumerate().skip(1) {
+        let ip = host.addr.ip().to_string();
+        let daemon = cluster
+            .host_command(i, "distccd")?
+            .args(["--no-detach", "--daemon", "--log-stderr", "--jobs", "1"])
+            .args(["--listen", &ip, "--allow", "127.0.0.0/8", "--port", "3632"])
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("cannot start distccd")?;
+        daemons.push(KillOnDrop(daemon));
+        hosts.push(format!("{ip}:3632/1"));
+    }
+    // distccd takes its connections once it listens: wait for each port to answer.
+    for host in cluster.hosts().iter().skip(1) {
+        let addr = std::net::SocketAddr::new(host.addr.ip(), 3632);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
+            if Instant::now() > deadline {
+                bail!("distccd on {addr} does not answer");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    let clean = Command::new("make")
+        .args(["-s", "clean"])
+        .current_dir(project)
+        .status()?;
+    if !clean.success() {
+        bail!("make clean failed ({clean})");
+    }
+    let started = Instant::now();
+    let out = cluster
+        .host_command(0, "make")?
+        .arg(format!("-j{}", hosts.len()))
+        .arg("CC=distcc gcc")
+        .env("DISTCC_HOSTS", hosts.join(" "))
+        .env("DISTCC_DIR", project.join(".distcc"))
+        .current_dir(project)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .output()?;
+    let took = started.elapsed();
+    if !out.status.success() || !project.join("prog").exists() {
+        bail!(
+            "make with distcc failed ({}):\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(took)
+}
+
+/// A daemon the benchmark started, stopped when it goes out of scope.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 /// Writes the project: `fNNN.c` files of a few functions, `main.c` calling one of each, and a
