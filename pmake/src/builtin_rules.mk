@@ -108,6 +108,8 @@
 	$(PREPROCESS.F) $(OUTPUT_OPTION) $<
 .w.c:
 	$(CTANGLE) $< - $@
+(%): %
+	$(AR) $(ARFLAGS) $@ $<
 %.out: %
 	@rm -f $@ 
 	 cp $< $@

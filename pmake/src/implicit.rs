@@ -63,25 +63,41 @@ impl Make {
         self.exists_somewhere(name)
     }
 
-    /// Whether a file exists here or along VPATH.
+    /// Whether a file exists here or along VPATH (an archive member: in its archive).
     pub fn exists_somewhere(&mut self, name: &str) -> bool {
+        if let Some((archive, member)) = crate::archive::split(name) {
+            return crate::archive::member_date(archive, member).is_some();
+        }
         self.dircache.exists(name) || self.vpath_find(name).is_some()
     }
 
+    /// Finds an implicit rule for a file. An archive member `lib.a(m.o)` that no rule matches
+    /// as a whole is searched for as `(m.o)`, the target of GNU make's built-in `(%): %`.
     pub fn implicit_search(&mut self, name: &str) -> Option<Found> {
         let rules = self.all_patterns();
         let mut in_use = vec![false; rules.len()];
-        self.search(name, &rules, &mut in_use, 0)
+        if let Some(found) = self.search(name, &rules, &mut in_use, 0, false) {
+            return Some(found);
+        }
+        let (_, member) = crate::archive::split(name)?;
+        self.search(&format!("({member})"), &rules, &mut in_use, 0, true)
     }
 
+    /// Searches the rules for `name`; `member` is an archive-member search (`(m.o)`).
     fn search(
         &mut self,
         name: &str,
         rules: &[PatternRule],
         in_use: &mut [bool],
         depth: usize,
+        member: bool,
     ) -> Option<Found> {
-        let (dir, base) = match name.rfind('/') {
+        // Archive members match patterns as a whole, slashes and all.
+        let split = match name.rfind('/') {
+            Some(i) if !member && crate::archive::split(name).is_none() => Some(i),
+            _ => None,
+        };
+        let (dir, base) = match split {
             Some(i) => (&name[..=i], &name[i + 1..]),
             None => ("", name),
         };
@@ -143,7 +159,7 @@ impl Make {
                 if self.ought_to_exist(d) {
                     continue;
                 }
-                match self.search(d, rules, in_use, depth + 1) {
+                match self.search(d, rules, in_use, depth + 1, false) {
                     Some(f) => inter.push((d.clone(), f)),
                     None => {
                         ok = false;

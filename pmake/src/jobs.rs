@@ -172,6 +172,7 @@ impl Make {
         let mut newer: Vec<String> = Vec::new();
         let deps = rule.deps.clone();
         let stem = rule.stem.clone();
+        let mtime = self.low_resolution(id, mtime);
         for d in &deps {
             let p = self.db.file(d.file).path().to_string();
             if d.order_only {
@@ -197,25 +198,35 @@ impl Make {
                 dedup.push(n.clone());
             }
         }
+        // An archive member `lib.a(m.o)`: `$@` is the archive, `$%` the member.
+        let (target, member) = crate::archive::split(&name).unwrap_or((&name, ""));
+        let base = if member.is_empty() { target } else { member };
         let stem = stem.unwrap_or_else(|| {
             self.db
                 .suffixes
                 .iter()
-                .find(|s| name.len() > s.len() && name.ends_with(s.as_str()))
-                .map(|s| name[..name.len() - s.len()].to_string())
+                .find(|s| base.len() > s.len() && base.ends_with(s.as_str()))
+                .map(|s| base[..base.len() - s.len()].to_string())
                 .unwrap_or_default()
         });
+        // Archive members among the prerequisites are listed by member name (not in `$<`).
+        let members = |list: &[String]| {
+            list.iter()
+                .map(|p| crate::archive::split(p).map_or(p.as_str(), |(_, m)| m))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
         let mut vs = VarSet::default();
         let mut set =
             |n: &str, v: String| vs.insert(n, Var::new(v, Flavor::Simple, Origin::Automatic));
-        set("@", name);
+        set("@", target.to_string());
         set("<", normal.first().cloned().unwrap_or_default());
-        set("^", dedup.join(" "));
-        set("+", normal.join(" "));
-        set("|", order.join(" "));
-        set("?", newer.join(" "));
+        set("^", members(&dedup));
+        set("+", members(&normal));
+        set("|", members(&order));
+        set("?", members(&newer));
         set("*", stem);
-        set("%", String::new());
+        set("%", member.to_string());
         vs
     }
 
@@ -316,16 +327,16 @@ impl Make {
                     println!("touch {name}");
                 }
                 self.dircache.commands_ran();
-                if !self.is_phony(id)
-                    && let Err(e) = crate::sys::touch(&name)
-                {
-                    self.error_message(&format!("touch: {name}: {}", crate::sys::strerror(&e)));
-                }
+                let ok = self.is_phony(id) || self.touch_target(&name);
                 if token && let Some(js) = self.jobserver.as_mut() {
                     js.release();
                 }
-                self.finish_file(id, true, mtime, dc_rule);
-                return Ok(Progress::Done(true));
+                if !ok {
+                    self.failed = true;
+                    self.db.file_mut(id).recipe_failed = true;
+                }
+                self.finish_file(id, ok, mtime, dc_rule);
+                return Ok(Progress::Done(ok));
             }
             lines = recursive.into();
         }
@@ -348,6 +359,30 @@ impl Make {
         });
         let idx = self.jobs.len() - 1;
         self.advance(idx)
+    }
+
+    /// `make -t` on one target: a file's time is set to now, an archive member's date in its
+    /// archive to the archive's new time. Returns false if a member could not be touched
+    /// (reported as GNU make does).
+    fn touch_target(&self, name: &str) -> bool {
+        use crate::archive::TouchError;
+        let Some((archive, member)) = crate::archive::split(name) else {
+            if let Err(e) = crate::sys::touch(name) {
+                self.error_message(&format!("touch: {name}: {}", crate::sys::strerror(&e)));
+            }
+            return true;
+        };
+        let msg = match crate::archive::touch(archive, member) {
+            Ok(()) => return true,
+            Err(TouchError::Missing) => format!("touch: Archive '{archive}' does not exist"),
+            Err(TouchError::Invalid) => format!("touch: '{archive}' is not a valid archive"),
+            Err(TouchError::NoMember) => {
+                format!("touch: Member '{member}' does not exist in '{archive}'")
+            }
+            Err(TouchError::Io(e)) => format!("touch: {archive}: {}", crate::sys::strerror(&e)),
+        };
+        self.error_message(&msg);
+        false
     }
 
     pub(crate) fn expand_recipe(
@@ -587,7 +622,18 @@ impl Make {
                 .lookup(".DELETE_ON_ERROR")
                 .is_some_and(|i| self.db.file(i).is_target);
             let precious = self.db.is_precious(&name) || self.is_phony(job.file);
-            if delete_on_error && !precious {
+            if delete_on_error
+                && !precious
+                && let Some((archive, member)) = crate::archive::split(&name)
+            {
+                // A member is never deleted, only reported if its recipe changed it.
+                let old = job.old_mtime.map(|t| t.div_euclid(1_000_000_000) as i64);
+                if crate::archive::member_date(archive, member) != old {
+                    self.error_message(&format!(
+                        "*** Archive member '{name}' may be bogus; not deleted"
+                    ));
+                }
+            } else if delete_on_error && !precious {
                 let now = crate::sys::mtime(&name);
                 if now.is_some() && now != job.old_mtime {
                     self.error_message(&format!("*** Deleting file '{name}'"));
@@ -632,7 +678,7 @@ impl Make {
             && i + 1 < self.db.file(id).rules.len()
         {
             // More double-colon rules to consider: back to making prerequisites.
-            let now = crate::sys::mtime(&self.db.file(id).name);
+            let now = self.mtime_now(id);
             let f = self.db.file_mut(id);
             f.dc_next = i + 1;
             f.state = State::Deps;
@@ -644,16 +690,15 @@ impl Make {
         for g in group {
             let phony = self.is_phony(g);
             let name = self.db.file(g).name.clone();
-            let now = if phony {
-                None
-            } else {
-                crate::sys::mtime(&name)
-            };
+            let now = if phony { None } else { self.mtime_now(g) };
             let f = self.db.file_mut(g);
             f.state = State::Done { ok };
             f.remade = true;
             f.vpath = None;
-            f.changed = pretend || phony || now.is_none() || now != old || g != id;
+            // A replaced archive member has the date ar gave it, and targets depending on it
+            // judge by that date alone, as in GNU make.
+            let member = crate::archive::split(&f.name).is_some();
+            f.changed = pretend || phony || now.is_none() || (now != old && !member) || g != id;
             f.mtime = Some(if pretend { Some(NEW_MTIME) } else { now });
             let intermediate = f.intermediate;
             if (intermediate || self.db.is_in_special(".INTERMEDIATE", &name, false))

@@ -5,6 +5,7 @@
 //! so they can run locally or elsewhere, and sharing job slots with other makes through
 //! the GNU `jobserver`.
 
+pub mod archive;
 pub mod assign;
 pub mod cli;
 pub mod cluster_runner;

@@ -148,7 +148,7 @@ impl Make {
                 .unwrap_or(targets_text);
         }
         let targets_exp = self.expand(targets_text)?;
-        let targets_exp = self.glob_words(&targets_exp);
+        let targets_exp = self.glob_words(&targets_exp)?;
         let targets: Vec<String> = words(&targets_exp).map(str::to_string).collect();
 
         // Target- or pattern-specific variable?
@@ -216,10 +216,10 @@ impl Make {
         };
         let (normal, order): (String, String) = match prereq_exp.find('|') {
             Some(i) => (
-                self.glob_words(&prereq_exp[..i]),
-                self.glob_words(&prereq_exp[i + 1..]),
+                self.glob_words(&prereq_exp[..i])?,
+                self.glob_words(&prereq_exp[i + 1..])?,
             ),
-            None => (self.glob_words(&prereq_exp), String::new()),
+            None => (self.glob_words(&prereq_exp)?, String::new()),
         };
         let mut lines = Vec::new();
         let has_recipe = recipe.is_some();
@@ -372,23 +372,40 @@ impl Make {
         }))
     }
 
-    /// Wildcards in target and prerequisite lists expand to the files that exist.
-    pub(crate) fn glob_words(&self, text: &str) -> String {
-        if !text.contains(['*', '?', '[']) {
-            return text.to_string();
+    /// Target and prerequisite lists as GNU make reads them: archive groups written out
+    /// member by member, wildcards expanded to the files (and archive members) that exist.
+    /// Text left for `.SECONDEXPANSION` (with `$`) is not split into archive members.
+    pub(crate) fn glob_words(&self, text: &str) -> Result<String> {
+        if !text.contains(['*', '?', '[', '(']) {
+            return Ok(text.to_string());
         }
+        let names = if self.second_expansion && text.contains('$') {
+            words(text).map(str::to_string).collect()
+        } else {
+            crate::archive::expand_groups(text)
+        };
         let mut out = Vec::new();
-        for w in words(text) {
+        for w in names {
+            if let Some((_, member)) = crate::archive::split(&w) {
+                if crate::archive::is_entry_reference(member) {
+                    return Err(MakeError::fatal(
+                        None,
+                        format!("attempt to use unsupported feature: '{w}'"),
+                    ));
+                }
+                out.extend(self.glob_member(&w, false));
+                continue;
+            }
             if w.contains(['*', '?', '[']) {
-                let g = self.glob(w);
+                let g = self.glob(&w);
                 if !g.is_empty() {
                     out.extend(g);
                     continue;
                 }
             }
-            out.push(w.to_string());
+            out.push(w);
         }
-        out.join(" ")
+        Ok(out.join(" "))
     }
 
     /// `.c.o` or `.c` with known suffixes.

@@ -34,10 +34,15 @@ impl Make {
         };
         let m = if self.opts.new_files.contains(&name) {
             Some(NEW_MTIME)
+        } else if let Some((archive, member)) = crate::archive::split(&name) {
+            self.member_mtime(id, archive, member)
         } else {
             match stat(&name) {
                 Some(m) => Some(m),
-                None => match self.vpath_find(&name) {
+                None => match self
+                    .vpath_find(&name)
+                    .or_else(|| self.library_search(&name))
+                {
                     Some(p) => {
                         let m = stat(&p);
                         self.db.file_mut(id).vpath = Some(p);
@@ -59,6 +64,45 @@ impl Make {
         };
         self.db.file_mut(id).mtime = Some(m);
         m
+    }
+
+    /// Modification time of archive member `id` (`archive(member)`): the date its header
+    /// in the archive gives, in whole seconds; `None` if the archive (found along VPATH like
+    /// any file) or the member does not exist.
+    fn member_mtime(&mut self, id: FileId, archive: &str, member: &str) -> Option<i128> {
+        let aid = self.db.intern(archive);
+        self.file_mtime(aid)?;
+        let path = self.db.file(aid).path().to_string();
+        if path != archive {
+            self.db.file_mut(id).vpath = Some(format!("{path}({member})"));
+        }
+        crate::archive::member_date(&path, member).map(|s| i128::from(s) * 1_000_000_000)
+    }
+
+    /// A file's modification time read again (after its recipe ran). An archive member's
+    /// archive keeps the time it had when first looked at, as in GNU make.
+    pub(crate) fn mtime_now(&mut self, id: FileId) -> Option<i128> {
+        let name = self.db.file(id).name.clone();
+        match crate::archive::split(&name) {
+            Some((archive, member)) => self.member_mtime(id, archive, member),
+            None => crate::sys::mtime(&name),
+        }
+    }
+
+    /// The time a target's prerequisites are judged against. An archive member's date has
+    /// whole seconds only: it stands for the end of its second, as GNU make does for files
+    /// with low-resolution times.
+    pub(crate) fn low_resolution(&self, id: FileId, mtime: Option<i128>) -> Option<i128> {
+        match crate::archive::split(&self.db.file(id).name) {
+            Some(_) => mtime.map(|t| t.saturating_add(999_999_999)),
+            None => mtime,
+        }
+    }
+
+    /// `file_mtime` as the file's prerequisites are judged against it (`low_resolution`).
+    fn judged_mtime(&mut self, id: FileId) -> Option<i128> {
+        let m = self.file_mtime(id);
+        self.low_resolution(id, m)
     }
 
     /// GNU make warns about files from the future (a shared file system whose
@@ -398,7 +442,7 @@ impl Make {
         if self.is_phony(id) || self.opts.always_make {
             return true;
         }
-        let Some(mtime) = self.file_mtime(id) else {
+        let Some(mtime) = self.judged_mtime(id) else {
             return true;
         };
         for d in deps {
@@ -598,6 +642,7 @@ impl Make {
         let name = self.db.file(id).name.clone();
         let phony = self.is_phony(id);
         let mtime = if phony { None } else { self.file_mtime(id) };
+        let judged = self.low_resolution(id, mtime);
         let deps = self.deps_of(id);
         let mut must = mtime.is_none();
         for d in deps.iter() {
@@ -606,7 +651,7 @@ impl Make {
             }
             let dm = self.file_mtime(d.file);
             let df = self.db.file(d.file);
-            if df.changed || dm.unwrap_or(NEW_MTIME) > mtime.unwrap_or(i128::MIN) {
+            if df.changed || dm.unwrap_or(NEW_MTIME) > judged.unwrap_or(i128::MIN) {
                 must = true;
             }
         }

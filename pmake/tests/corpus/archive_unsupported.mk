@@ -1,0 +1,2 @@
+# lib((entry)) references are refused as GNU make does.
+all: lib.a((entry))
