@@ -14,6 +14,9 @@ use crate::vars::{Flavor, Origin, Var, VarSet};
 /// A file's modification time standing for "newer than anything".
 pub(crate) const NEW_MTIME: i128 = i128::MAX;
 
+/// Nanoseconds in a second: file times are kept in nanoseconds.
+const NS: i128 = 1_000_000_000;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Progress {
     Pending,
@@ -57,6 +60,17 @@ impl Make {
         {
             self.check_clock_skew(&name, t);
         }
+        // A `.LOW_RESOLUTION_TIME` file's time counts in whole seconds (GNU make warns when it
+        // has more).
+        let m = match m {
+            Some(t) if t != NEW_MTIME && t % NS != 0 && self.is_low_resolution(&name) => {
+                self.error_message(&format!(
+                    "*** Warning: .LOW_RESOLUTION_TIME file '{name}' has a high resolution time stamp"
+                ));
+                Some(t - t.rem_euclid(NS))
+            }
+            other => other,
+        };
         let m = if self.opts.old_files.contains(&name) && m.is_some() {
             Some(i128::MIN + 1)
         } else {
@@ -89,14 +103,25 @@ impl Make {
         }
     }
 
-    /// The time a target's prerequisites are judged against. An archive member's date has
-    /// whole seconds only: it stands for the end of its second, as GNU make does for files
-    /// with low-resolution times.
+    /// The time a target's prerequisites are judged against. An archive member's date, and
+    /// the time of a `.LOW_RESOLUTION_TIME` target, have whole seconds only: they stand for the
+    /// end of their second, as in GNU make.
     pub(crate) fn low_resolution(&self, id: FileId, mtime: Option<i128>) -> Option<i128> {
-        match crate::archive::split(&self.db.file(id).name) {
-            Some(_) => mtime.map(|t| t.saturating_add(999_999_999)),
-            None => mtime,
+        let name = &self.db.file(id).name;
+        match mtime {
+            Some(t)
+                if t != NEW_MTIME
+                    && (crate::archive::split(name).is_some() || self.is_low_resolution(name)) =>
+            {
+                Some(t - t.rem_euclid(NS) + (NS - 1))
+            }
+            other => other,
         }
+    }
+
+    /// Listed in `.LOW_RESOLUTION_TIME`.
+    fn is_low_resolution(&self, name: &str) -> bool {
+        self.db.is_in_special(".LOW_RESOLUTION_TIME", name, false)
     }
 
     /// `file_mtime` as the file's prerequisites are judged against it (`low_resolution`).

@@ -256,7 +256,11 @@ fn ctrl_c_stops_the_recipes_on_other_hosts_and_deletes_their_half_made_targets()
     let remote = wait_until(Duration::from_secs(20), || foreign_jobs_of_a(&c) >= 1);
     assert!(remote, "no recipe of the build ran on b or c");
     let made = wait_until(Duration::from_secs(10), || {
-        targets.iter().filter(|t| dir.path().join(t).exists()).count() >= 2
+        targets
+            .iter()
+            .filter(|t| dir.path().join(t).exists())
+            .count()
+            >= 2
     });
     assert!(made, "the recipes did not start writing their targets");
 
@@ -278,7 +282,10 @@ fn ctrl_c_stops_the_recipes_on_other_hosts_and_deletes_their_half_made_targets()
         "pmake should die by SIGINT: {err}"
     );
     assert!(err.contains("Interrupt"), "no interrupted recipe in: {err}");
-    assert!(err.contains("*** Deleting file 't"), "nothing deleted: {err}");
+    assert!(
+        err.contains("*** Deleting file 't"),
+        "nothing deleted: {err}"
+    );
     for t in &targets {
         assert!(
             !dir.path().join(t).exists(),
