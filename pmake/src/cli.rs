@@ -60,6 +60,16 @@ pub fn main_entry(args: Vec<String>) -> i32 {
         print!("{}", options::USAGE_TRAILER);
         return 0;
     }
+    let debug = match opts.debug_level() {
+        Ok(l) => l,
+        Err(spec) => {
+            eprintln!("{prefix}: *** unknown debug level specification '{spec}'.  Stop.");
+            return 2;
+        }
+    };
+    if debug & crate::debug::BASIC != 0 {
+        print!("{}", crate::debug::BANNER);
+    }
     if opts.version {
         println!("GNU Make 4.3 (pmake {})", env!("CARGO_PKG_VERSION"));
         println!("Built for x86_64-pc-linux-gnu");
@@ -171,8 +181,10 @@ fn run(mk: &mut Make, make_cmd: &str, cwd: &str) -> Result<Outcome> {
             .map_err(|MakeError::Fatal { msg, .. }| MakeError::fatal(None, msg))?;
     }
     // MAKEFILES from the environment: read first, never missing, never the default goal.
+    mk.dbg(crate::debug::BASIC, 0, || "Reading makefiles...".into());
     if let Some((_, list)) = mk.env.iter().find(|(k, _)| k == "MAKEFILES").cloned() {
         for f in crate::text::words(&list) {
+            mk.dbg_reading(f, " (no default goal) (search path) (don't care)");
             mk.read_makefile(f, None)?;
         }
         mk.default_goal = None;
@@ -196,6 +208,7 @@ fn run(mk: &mut Make, make_cmd: &str, cwd: &str) -> Result<Outcome> {
             mk.parse_buffer(&s, Rc::from("-"), 1)?;
             true
         } else {
+            mk.dbg_reading(f, "");
             mk.read_makefile(f, None)?
         };
         if !found {
@@ -255,6 +268,9 @@ fn run(mk: &mut Make, make_cmd: &str, cwd: &str) -> Result<Outcome> {
             return Err(MakeError::fatal(None, "No targets"));
         }
     };
+    mk.dbg(crate::debug::BASIC, 0, || {
+        "Updating goal targets....".into()
+    });
     let ok = mk.build(&goals, false)?;
     remove_intermediates(mk);
     if mk.opts.print_db {
@@ -275,6 +291,11 @@ fn remove_intermediates(mk: &mut Make) {
         if mk.db.is_in_special(".SECONDARY", &n, true) || mk.db.is_precious(&n) {
             continue;
         }
+        if names.is_empty() {
+            mk.dbg(crate::debug::BASIC, 0, || {
+                "Removing intermediate files...".into()
+            });
+        }
         if mk.opts.dry_run || std::fs::remove_file(&n).is_ok() {
             names.push(n);
         }
@@ -287,21 +308,30 @@ fn remove_intermediates(mk: &mut Make) {
 /// Tries to remake the makefiles and missing included files. Returns an outcome if make
 /// must restart or stop.
 fn remake_makefiles(mk: &mut Make) -> Result<Option<Outcome>> {
-    let mut goals: Vec<String> = Vec::new();
-    for f in mk.makefile_list.clone() {
-        if let Some(id) = mk.db.lookup(&f) {
-            let file = mk.db.file(id);
-            // A double-colon makefile target without prerequisites would loop forever.
-            if file.is_target
-                && !(file.double_colon && file.rules.iter().all(|r| r.deps.is_empty()))
-            {
-                goals.push(f);
-            }
-        }
+    mk.dbg(crate::debug::BASIC, 0, || "Updating makefiles....".into());
+    // Debugging messages while makefiles are remade only with `--debug=m`.
+    let debug = mk.debug;
+    if !mk.debugging(crate::debug::MAKEFILES) {
+        mk.debug = 0;
     }
+    mk.debug_base = 1;
+    let r = update_makefiles(mk);
+    (mk.debug, mk.debug_base) = (debug, 0);
+    r
+}
+
+/// Every makefile read and every missing included file, the last read first (as GNU
+/// make orders them), brought up to date.
+fn update_makefiles(mk: &mut Make) -> Result<Option<Outcome>> {
     let missing = mk.missing_includes.clone();
-    for (name, _, _) in &missing {
-        goals.push(name.clone());
+    let mut goals: Vec<String> = missing.iter().rev().map(|m| m.0.clone()).collect();
+    for f in mk.makefile_list.clone().into_iter().rev() {
+        let id = mk.db.intern(&f);
+        let file = mk.db.file(id);
+        // A double-colon makefile target without prerequisites would loop forever.
+        if !(file.double_colon && file.rules.iter().all(|r| r.deps.is_empty())) {
+            goals.push(f);
+        }
     }
     if goals.is_empty() {
         return Ok(None);
@@ -319,9 +349,17 @@ fn remake_makefiles(mk: &mut Make) -> Result<Option<Outcome>> {
     let mut to_build = Vec::new();
     for g in &goals {
         let id = mk.db.intern(g);
-        let known = mk.db.file(id).is_target || mk.implicit_search(g).is_some();
         let missing_entry = missing.iter().find(|m| &m.0 == g);
-        if !known {
+        if missing_entry.is_some() && !mk.db.file(id).is_target {
+            // A look ahead, silent and leaving no trace: the search that counts comes later.
+            let (debug, impossible) = (mk.debug, mk.impossible.clone());
+            mk.debug = 0;
+            let known = mk.implicit_search(g, 0).is_some();
+            (mk.debug, mk.impossible) = (debug, impossible);
+            if known {
+                to_build.push(g.clone());
+                continue;
+            }
             if let Some((name, loc, optional)) = missing_entry
                 && !optional
             {
@@ -368,9 +406,13 @@ fn remake_makefiles(mk: &mut Make) -> Result<Option<Outcome>> {
     mk.opts.question = saved.2;
     if !ok {
         // A failed optional include is ignored; others stop make.
-        let any_required = to_build
-            .iter()
-            .any(|g| missing.iter().any(|m| &m.0 == g && !m.2) || mk.makefile_list.contains(g));
+        let any_required = to_build.iter().any(|g| {
+            let failed = mk
+                .db
+                .lookup(g)
+                .is_some_and(|id| mk.db.file(id).state == crate::rules::State::Done { ok: false });
+            missing.iter().any(|m| &m.0 == g && !m.2) || (failed && mk.makefile_list.contains(g))
+        });
         if any_required {
             return Ok(Some(Outcome::Exit(2)));
         }

@@ -79,6 +79,15 @@ pub struct Make {
     pub env_cache: Option<crate::recipe::EnvCache>,
     /// Directory listings for implicit-rule search and VPATH.
     pub dircache: crate::dircache::DirCache,
+    /// The kinds of debugging message printed (`crate::debug`'s flags).
+    pub debug: u32,
+    /// Prerequisite names implicit rule search found impossible to make.
+    pub impossible: HashSet<String>,
+    /// Indentation of debugging messages about goals (1 while remaking makefiles), one
+    /// less under a missing intermediate file that must be made.
+    pub debug_base: i32,
+    /// Files considered by the current `build`, while debugging ("Pruning file").
+    pub considered: HashSet<crate::rules::FileId>,
 }
 
 impl Make {
@@ -88,6 +97,7 @@ impl Make {
         } else {
             argv0.clone()
         };
+        let debug = opts.debug_level().unwrap_or(0);
         Make {
             opts,
             prog,
@@ -127,6 +137,10 @@ impl Make {
             clock_skew: false,
             env: std::env::vars().collect(),
             dircache: Default::default(),
+            debug,
+            impossible: HashSet::new(),
+            debug_base: 0,
+            considered: HashSet::new(),
             exports_version: 0,
             env_cache: None,
         }

@@ -3,6 +3,7 @@
 
 use std::rc::Rc;
 
+use crate::debug::IMPLICIT;
 use crate::engine::Make;
 use crate::rules::{Dep, FileId, PatternRule, Rule};
 
@@ -52,7 +53,7 @@ impl Make {
         v
     }
 
-    /// Whether a file exists or "ought to exist" (is mentioned in a makefile).
+    /// Whether a file is mentioned in a makefile or exists here.
     fn ought_to_exist(&mut self, name: &str) -> bool {
         if let Some(id) = self.db.lookup(name) {
             let f = self.db.file(id);
@@ -60,7 +61,7 @@ impl Make {
                 return true;
             }
         }
-        self.exists_somewhere(name)
+        self.dircache.exists(name)
     }
 
     /// Whether a file exists here or along VPATH (an archive member: in its archive).
@@ -71,25 +72,30 @@ impl Make {
         self.dircache.exists(name) || self.vpath_find(name).is_some()
     }
 
-    /// Finds an implicit rule for a file. An archive member `lib.a(m.o)` that no rule matches
-    /// as a whole is searched for as `(m.o)`, the target of GNU make's built-in `(%): %`.
-    pub fn implicit_search(&mut self, name: &str) -> Option<Found> {
+    /// Finds an implicit rule for a file; `depth` indents the debugging messages. An archive
+    /// member `lib.a(m.o)` that no rule matches as a whole is searched for as `(m.o)`, the
+    /// target of GNU make's built-in `(%): %`.
+    pub fn implicit_search(&mut self, name: &str, depth: u32) -> Option<Found> {
         let rules = self.all_patterns();
         let mut in_use = vec![false; rules.len()];
-        if let Some(found) = self.search(name, &rules, &mut in_use, 0, false) {
+        if let Some(found) = self.search(name, &rules, &mut in_use, 0, depth, false) {
             return Some(found);
         }
         let (_, member) = crate::archive::split(name)?;
-        self.search(&format!("({member})"), &rules, &mut in_use, 0, true)
+        self.search(&format!("({member})"), &rules, &mut in_use, 0, depth, true)
     }
 
-    /// Searches the rules for `name`; `member` is an archive-member search (`(m.o)`).
+    /// GNU make's `pattern_search`: the rules matching `name`, shortest stem first, are
+    /// tried once with prerequisites that exist or ought to, then once allowing
+    /// prerequisites made by other rules (`chain` deep so far). `member` is an
+    /// archive-member search (`(m.o)`).
     fn search(
         &mut self,
         name: &str,
         rules: &[PatternRule],
         in_use: &mut [bool],
-        depth: usize,
+        chain: usize,
+        depth: u32,
         member: bool,
     ) -> Option<Found> {
         // Archive members match patterns as a whole, slashes and all.
@@ -104,24 +110,35 @@ impl Make {
         let mut cands = Vec::new();
         let mut specific = false;
         for (ri, r) in rules.iter().enumerate() {
+            // Pattern rules with prerequisites and no recipe cancel rules; they match nothing.
+            if !r.deps.is_empty() && r.recipe.is_none() {
+                continue;
+            }
+            if in_use[ri] {
+                self.dbg(IMPLICIT, depth, || {
+                    "Avoiding implicit rule recursion.".into()
+                });
+                continue;
+            }
             for t in &r.targets {
+                // Match-anything rules cannot make intermediate files unless terminal.
+                if chain > 0 && t == "%" && !r.terminal {
+                    continue;
+                }
                 let (stem, d) = if t.contains('/') {
                     (crate::rules::pattern_match(t, name), String::new())
                 } else {
                     (crate::rules::pattern_match(t, base), dir.to_string())
                 };
                 if let Some(s) = stem {
-                    if t != "%" {
-                        specific = true;
-                    }
-                    if r.recipe.is_some() && !in_use[ri] {
+                    specific |= t != "%";
+                    if r.recipe.is_some() {
                         cands.push(Candidate {
                             rule: ri,
                             stem: s.to_string(),
                             dir: d,
                         });
                     }
-                    break;
                 }
             }
         }
@@ -130,57 +147,82 @@ impl Make {
             !(specific && r.targets.iter().any(|t| t == "%") && !r.terminal)
         });
         cands.sort_by_key(|c| c.dir.len() + c.stem.len());
-        // First pass: every prerequisite exists or ought to exist.
-        for c in &cands {
-            let r = &rules[c.rule];
-            if depth > 0 && r.targets.iter().any(|t| t == "%") && !r.terminal {
-                continue;
+        let mut rejected = vec![false; cands.len()];
+        for intermediate_ok in [false, true] {
+            if intermediate_ok && chain >= MAX_CHAIN {
+                return None;
             }
-            let deps = self.rule_deps(r, c, name);
-            let ok = deps.iter().all(|d| self.ought_to_exist(d));
-            if ok {
-                return Some(self.found(r, c, deps, Vec::new()));
-            }
-        }
-        if depth >= MAX_CHAIN {
-            return None;
-        }
-        // Second pass: prerequisites may be made by other implicit rules.
-        for c in &cands {
-            let r = &rules[c.rule];
-            if r.terminal || (r.targets.iter().any(|t| t == "%") && depth > 0) {
-                continue;
-            }
-            let deps = self.rule_deps(r, c, name);
-            in_use[c.rule] = true;
-            let mut inter = Vec::new();
-            let mut ok = true;
-            for d in &deps {
-                if self.ought_to_exist(d) {
+            for (ci, c) in cands.iter().enumerate() {
+                let r = &rules[c.rule];
+                if rejected[ci] || (intermediate_ok && r.terminal) {
                     continue;
                 }
-                match self.search(d, rules, in_use, depth + 1, false) {
-                    Some(f) => inter.push((d.clone(), f)),
-                    None => {
-                        ok = false;
+                self.dbg(IMPLICIT, depth, || {
+                    format!("Trying pattern rule with stem '{}'.", c.stem)
+                });
+                let deps = self.rule_deps(r, c, name);
+                let order_only: Vec<(String, bool)> = r
+                    .order_only
+                    .iter()
+                    .map(|d| (subst_stem(d, &c.stem, &c.dir), !d.contains('%')))
+                    .collect();
+                in_use[c.rule] = true;
+                let mut inter = Vec::new();
+                let mut failed = false;
+                for (d, is_rule) in deps.iter().chain(order_only.iter()) {
+                    let kind = if *is_rule { "rule" } else { "implicit" };
+                    if self.impossible.contains(d) {
+                        self.dbg(IMPLICIT, depth, || {
+                            format!("Rejecting impossible {kind} prerequisite '{d}'.")
+                        });
+                        rejected[ci] = true;
+                        failed = true;
                         break;
                     }
+                    self.dbg(IMPLICIT, depth, || {
+                        format!("Trying {kind} prerequisite '{d}'.")
+                    });
+                    if self.ought_to_exist(d) {
+                        continue;
+                    }
+                    if let Some(v) = self.vpath_find(d) {
+                        self.dbg(IMPLICIT, depth, || {
+                            format!("Found prerequisite '{d}' as VPATH '{v}'")
+                        });
+                        continue;
+                    }
+                    if intermediate_ok {
+                        self.dbg(IMPLICIT, depth, || {
+                            format!("Looking for a rule with intermediate file '{d}'.")
+                        });
+                        if let Some(f) = self.search(d, rules, in_use, chain + 1, depth + 1, false)
+                        {
+                            inter.push((d.clone(), f));
+                            continue;
+                        }
+                        self.impossible.insert(d.clone());
+                    }
+                    failed = true;
+                    break;
                 }
-            }
-            in_use[c.rule] = false;
-            if ok {
-                return Some(self.found(r, c, deps, inter));
+                in_use[c.rule] = false;
+                if !failed {
+                    let deps = deps.into_iter().map(|(d, _)| d).collect();
+                    return Some(self.found(r, c, deps, inter));
+                }
             }
         }
         None
     }
 
-    /// A candidate rule's prerequisites for `name`; with `.SECONDEXPANSION`, text with
-    /// `$` is expanded again with `$@` and `$*` set.
-    fn rule_deps(&mut self, r: &PatternRule, c: &Candidate, name: &str) -> Vec<String> {
+    /// A candidate rule's prerequisites for `name`, each with whether it is a plain
+    /// name rather than a pattern; with `.SECONDEXPANSION`, text with `$` is expanded
+    /// again with `$@` and `$*` set.
+    fn rule_deps(&mut self, r: &PatternRule, c: &Candidate, name: &str) -> Vec<(String, bool)> {
         use crate::vars::{Flavor, Origin, Var, VarSet};
         let mut out = Vec::new();
         for d in &r.deps {
+            let is_rule = !d.contains('%');
             let s = subst_stem(d, &c.stem, &c.dir);
             if self.second_expansion && s.contains('$') {
                 let mut vs = VarSet::default();
@@ -190,9 +232,9 @@ impl Make {
                 let saved = self.scope.replace(crate::scope::Scope::push(vs, 0, None));
                 let e = self.expand(&s).unwrap_or_default();
                 self.scope = saved;
-                out.extend(crate::text::words(&e).map(str::to_string));
+                out.extend(crate::text::words(&e).map(|w| (w.to_string(), is_rule)));
             } else {
-                out.push(s);
+                out.push((s, is_rule));
             }
         }
         out

@@ -5,6 +5,7 @@
 use std::collections::VecDeque;
 use std::rc::Rc;
 
+use crate::debug::JOBS;
 use crate::engine::Make;
 use crate::error::{MakeError, Result};
 use crate::recipe::{CmdLine, signal_name, strip_prefixes};
@@ -24,6 +25,10 @@ pub struct Job {
     pub dc_rule: Option<usize>,
     /// Collected output under `-O`.
     pub capture: Option<crate::outsync::Capture>,
+    /// Which job this is, for `--debug=j` (which GNU make shows as a pointer).
+    pub serial: u64,
+    /// The running command as `--debug=j` names it (empty before the first).
+    pub child: String,
 }
 
 impl Make {
@@ -95,6 +100,7 @@ impl Make {
             }
             return Ok(());
         }
+        self.dbg_live_children();
         let (id, st) = self.wait_child()?;
         self.job_exited(id, st)
     }
@@ -352,6 +358,8 @@ impl Make {
             current: None,
             old_mtime: mtime,
             dc_rule,
+            serial: self.commands_started,
+            child: String::new(),
             capture: match self.opts.output_sync.as_deref() {
                 Some("line" | "target" | "recurse") => crate::outsync::Capture::new().ok(),
                 _ => None,
@@ -503,11 +511,15 @@ impl Make {
             match self.runner.spawn(&spec) {
                 Ok(jid) => {
                     self.jobs[idx].current = Some((jid, line.clone()));
+                    if self.debugging(JOBS) {
+                        self.dbg_child_started(idx, jid);
+                    }
                     if !self.is_serial() {
                         return Ok(Progress::Pending);
                     }
                     // Like GNU make with -j1: wait for each command before going on.
                     let st = loop {
+                        self.dbg_live_children();
                         let (id, st) = self.wait_child()?;
                         if id == jid {
                             break st;
@@ -515,6 +527,7 @@ impl Make {
                         self.job_exited(id, st)?;
                     };
                     self.jobs[idx].current = None;
+                    self.dbg_reaped(idx, st);
                     self.sync_line(idx);
                     if !st.success() && !self.line_failed(idx, &line, st) {
                         let ok = self.db.file(file).state == State::Done { ok: true };
@@ -594,6 +607,7 @@ impl Make {
             return Ok(());
         };
         let (_, line) = self.jobs[idx].current.take().expect("current line");
+        self.dbg_reaped(idx, st);
         self.sync_line(idx);
         if !st.success() && !self.line_failed(idx, &line, st) {
             return Ok(());
@@ -605,6 +619,14 @@ impl Make {
     pub(crate) fn end_job(&mut self, mut job: Job, ok: bool) {
         if let Some(c) = job.capture.as_mut() {
             c.flush();
+        }
+        if self.debugging(JOBS) && !job.child.is_empty() {
+            let msg = format!(
+                "Removing child {} {} from chain.",
+                child_ptr(&job),
+                job.child
+            );
+            crate::debug::print_indented(0, &msg);
         }
         // Like GNU make, hold one token fewer than the jobs running, whichever job ended: the
         // free slot passes to a job still running, and the token goes back to the pipe.
@@ -708,6 +730,51 @@ impl Make {
             {
                 self.intermediates.push(name);
             }
+        }
+    }
+}
+
+/// How `--debug=j` shows a job: GNU make prints the address of its `struct child`.
+fn child_ptr(job: &Job) -> String {
+    format!("{:#x}", 0x5555_0000_0000u64 + job.serial * 0x40)
+}
+
+impl Make {
+    /// `--debug=j`: a command of job `idx` started; its first one puts the job on the chain.
+    fn dbg_child_started(&mut self, idx: usize, jid: JobId) {
+        let first = self.jobs[idx].child.is_empty();
+        self.jobs[idx].child = self.runner.describe(jid);
+        if first {
+            let job = &self.jobs[idx];
+            let name = &self.db.file(job.file).name;
+            let msg = format!(
+                "Putting child {} ({name}) {} on the chain.",
+                child_ptr(job),
+                job.child
+            );
+            crate::debug::print_indented(0, &msg);
+        }
+    }
+
+    /// `--debug=j`: the children running, listed before make waits for one.
+    fn dbg_live_children(&self) {
+        if !self.debugging(JOBS) {
+            return;
+        }
+        for job in self.jobs.iter().filter(|j| j.current.is_some()) {
+            let name = &self.db.file(job.file).name;
+            let msg = format!("Live child {} ({name}) {} ", child_ptr(job), job.child);
+            crate::debug::print_indented(0, &msg);
+        }
+    }
+
+    /// `--debug=j`: a command of job `idx` ended.
+    fn dbg_reaped(&self, idx: usize, st: ExitStatus) {
+        if self.debugging(JOBS) {
+            let job = &self.jobs[idx];
+            let how = if st.success() { "winning" } else { "losing" };
+            let msg = format!("Reaping {how} child {} {} ", child_ptr(job), job.child);
+            crate::debug::print_indented(0, &msg);
         }
     }
 }

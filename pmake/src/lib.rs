@@ -11,6 +11,7 @@ pub mod cli;
 pub mod cluster_runner;
 pub mod conditionals;
 pub mod database;
+pub mod debug;
 pub mod dircache;
 pub mod engine;
 pub mod error;

@@ -22,7 +22,10 @@ pub struct Options {
     pub no_builtin_rules: bool,
     pub no_builtin_vars: bool,
     pub print_db: bool,
-    pub debug: bool,
+    /// `-d`: every kind of debugging message.
+    pub debug_all: bool,
+    /// The values of `--debug` options, in order (`basic` for one without a value).
+    pub debug_flags: Vec<String>,
     pub trace: bool,
     pub print_dir: bool,
     pub no_print_dir: bool,
@@ -161,7 +164,9 @@ impl Options {
                         self.no_builtin_rules = true;
                     }
                     "print-data-base" => self.print_db = true,
-                    "debug" => self.debug = true,
+                    "debug" => self
+                        .debug_flags
+                        .push(value.unwrap_or_else(|| "basic".into())),
                     "trace" => self.trace = true,
                     "print-directory" => self.print_dir = true,
                     "no-print-directory" => self.no_print_dir = true,
@@ -269,7 +274,7 @@ impl Options {
                         self.no_builtin_rules = true;
                     }
                     'p' => self.print_db = true,
-                    'd' => self.debug = true,
+                    'd' => self.debug_all = true,
                     'w' => self.print_dir = true,
                     'v' => self.version = true,
                     'h' => self.help = true,
@@ -281,6 +286,11 @@ impl Options {
             }
         }
         Ok(())
+    }
+
+    /// The kinds of debugging message asked for (see [`crate::debug::parse_level`]).
+    pub fn debug_level(&self) -> Result<u32, String> {
+        crate::debug::parse_level(self.debug_all, &self.debug_flags)
     }
 
     /// Parses the value of `MAKEFLAGS` from the environment.
@@ -300,7 +310,7 @@ impl Options {
         let mut letters = String::new();
         for (set, c) in [
             (self.always_make, 'B'),
-            (self.debug, 'd'),
+            (self.debug_all && self.debug_level() != Ok(0), 'd'),
             (self.env_override, 'e'),
             (self.ignore_errors, 'i'),
             (self.keep_going, 'k'),
@@ -320,6 +330,9 @@ impl Options {
         let mut parts = Vec::new();
         if !letters.is_empty() {
             parts.push(letters);
+        }
+        for d in &self.debug_flags {
+            parts.push(format!("--debug={d}"));
         }
         for d in &self.include_dirs {
             parts.push(format!("-I{d}"));

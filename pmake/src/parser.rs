@@ -466,6 +466,12 @@ impl Make {
                 vec![pat.to_string()]
             };
             for name in expanded {
+                let notes = if optional {
+                    " (search path) (don't care) (no ~ expansion)"
+                } else {
+                    " (search path) (no ~ expansion)"
+                };
+                self.dbg_reading(&name, notes);
                 let mut found = self.read_makefile(&name, Some(loc.clone()))?;
                 if !found && !name.starts_with('/') {
                     let mut dirs = self.opts.include_dirs.clone();

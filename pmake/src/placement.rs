@@ -53,7 +53,10 @@ pub fn runner(
             }
         }
     };
-    if opts.debug {
+    if opts
+        .debug_level()
+        .is_ok_and(|l| l & crate::debug::JOBS != 0)
+    {
         println!("Running recipes on this host only ({why})");
     }
     Ok(Box::new(LocalRunner::new()?))

@@ -59,6 +59,11 @@ pub trait JobRunner {
     /// as GNU make does. Commands on other hosts are reached only through this call.
     fn forward_fatal(&mut self, signal: i32);
     fn running(&self) -> usize;
+    /// How `-d` names a started command: `PID n`, or its id and ` (remote)` when it runs
+    /// elsewhere.
+    fn describe(&self, id: JobId) -> String {
+        format!("PID {id} (remote)")
+    }
 }
 
 /// Write end of the SIGCHLD self-pipe.
@@ -278,6 +283,13 @@ fn spawn_with_std(program: PathBuf, cmd: &CommandSpec) -> io::Result<u32> {
 }
 
 impl JobRunner for LocalRunner {
+    fn describe(&self, id: JobId) -> String {
+        match self.ids.get(&id) {
+            Some(pid) => format!("PID {pid}"),
+            None => format!("PID {id}"),
+        }
+    }
+
     fn spawn(&mut self, cmd: &CommandSpec) -> io::Result<JobId> {
         let program = find_program(&cmd.argv[0], &cmd.env)?;
         let pid = if cmd.inherit_fds.is_empty() && cmd.cwd.is_none() {

@@ -5,6 +5,7 @@
 
 use std::rc::Rc;
 
+use crate::debug::{BASIC, IMPLICIT, VERBOSE};
 use crate::engine::Make;
 use crate::error::{MakeError, Result};
 use crate::rules::{Dep, FileId, Rule, State};
@@ -156,6 +157,7 @@ impl Make {
     /// Brings the goals up to date. Returns whether everything succeeded.
     pub fn build(&mut self, goals: &[String], quiet_goals: bool) -> Result<bool> {
         let ids: Vec<FileId> = goals.iter().map(|g| self.db.intern(g)).collect();
+        self.considered.clear();
         let mut done = vec![false; ids.len()];
         let mut start: Vec<Option<u64>> = vec![None; ids.len()];
         let mut all_ok = true;
@@ -232,7 +234,12 @@ impl Make {
         needed_by: Option<FileId>,
     ) -> Result<Progress> {
         match self.db.file(id).state {
-            State::Done { ok } => return Ok(Progress::Done(ok)),
+            State::Done { ok } => {
+                if self.debug != 0 {
+                    self.dbg_done_again(id, level, ok);
+                }
+                return Ok(Progress::Done(ok));
+            }
             State::Running => return Ok(Progress::Pending),
             State::Ready { mtime } => return self.start_when_slot_free(id, mtime),
             _ => {}
@@ -248,10 +255,18 @@ impl Make {
             }
             return Ok(Progress::Done(true));
         }
+        let depth = self.dbg_depth(level);
+        let dc = self.db.file(id).double_colon && self.db.file(id).rules.len() > 1;
         if self.db.file(id).state == State::New {
+            if self.debug != 0 {
+                self.considered.insert(id);
+                if !dc {
+                    self.dbg_considering(id, depth);
+                }
+            }
             self.prepare(id, parent, level)?;
         }
-        if self.db.file(id).double_colon && self.db.file(id).rules.len() > 1 {
+        if dc {
             return self.update_double_colon(id, level, needed_by);
         }
         let scope = self.db.file(id).scope.clone();
@@ -302,10 +317,15 @@ impl Make {
                 State::Ready { .. } => self.no_slot,
                 _ => false,
             };
+            // GNU make updates a missing intermediate file one level in, not two.
+            let shift = i32::from(self.debug != 0 && lazy.contains(&d.file));
             let progress = if waiting {
                 Ok(Progress::Pending)
             } else {
-                self.update(d.file, scope.clone(), level + 1, Some(id))
+                self.debug_base -= shift;
+                let r = self.update(d.file, scope.clone(), level + 1, Some(id));
+                self.debug_base += shift;
+                r
             };
             match progress {
                 Ok(Progress::Pending) => {
@@ -328,11 +348,24 @@ impl Make {
         let f = self.db.file_mut(id);
         f.on_stack = false;
         f.deps_visited |= !failed;
+        self.dbg_file(
+            VERBOSE,
+            id,
+            depth + 1,
+            "Finished prerequisites of target file '%s'.",
+        );
         if pending {
+            self.dbg_file(
+                VERBOSE,
+                id,
+                depth,
+                "The prerequisites of '%s' are being made.",
+            );
             return Ok(Progress::Pending);
         }
         if failed {
             self.db.file_mut(id).state = State::Done { ok: false };
+            self.dbg_file(VERBOSE, id, depth, "Giving up on target file '%s'.");
             return Ok(Progress::Done(false));
         }
         self.db.file_mut(id).deps_done = deps.len();
@@ -359,6 +392,7 @@ impl Make {
         needed_by: Option<FileId>,
     ) -> Result<Progress> {
         let scope = self.db.file(id).scope.clone();
+        let depth = self.dbg_depth(level);
         loop {
             let i = self.db.file(id).dc_next;
             let Some(rule) = self.db.file(id).rules.get(i).cloned() else {
@@ -367,6 +401,9 @@ impl Make {
                 f.changed |= f.remade;
                 return Ok(Progress::Done(true));
             };
+            if self.debug != 0 {
+                self.dbg_considering(id, depth);
+            }
             self.db.file_mut(id).on_stack = true;
             let mut pending = false;
             let mut failed = false;
@@ -390,11 +427,18 @@ impl Make {
                 }
             }
             self.db.file_mut(id).on_stack = false;
+            self.dbg_file(
+                VERBOSE,
+                id,
+                depth + 1,
+                "Finished prerequisites of target file '%s'.",
+            );
             if pending {
                 return Ok(Progress::Pending);
             }
             if failed {
                 self.db.file_mut(id).state = State::Done { ok: false };
+                self.dbg_file(VERBOSE, id, depth, "Giving up on target file '%s'.");
                 return Ok(Progress::Done(false));
             }
             if self.failed && !self.opts.keep_going {
@@ -411,28 +455,50 @@ impl Make {
             };
             let mut must =
                 mtime.is_none() || rule.deps.iter().all(|d| d.order_only) || self.opts.always_make;
-            for d in rule.deps.iter().filter(|d| !d.order_only) {
+            for d in &rule.deps {
                 let dm = self.file_mtime(d.file);
-                if self.db.file(d.file).changed
-                    || dm.unwrap_or(NEW_MTIME) > mtime.unwrap_or(i128::MIN)
-                {
-                    must = true;
+                let newer = self.db.file(d.file).changed
+                    || dm.unwrap_or(NEW_MTIME) > mtime.unwrap_or(i128::MIN);
+                if self.debug != 0 && mtime.is_some() {
+                    self.dbg_prerequisite(d, id, depth + 1, dm.is_none(), newer);
                 }
+                must |= newer && !d.order_only;
+            }
+            if rule.deps.is_empty() {
+                self.dbg_file(
+                    BASIC,
+                    id,
+                    depth,
+                    "Target '%s' is double-colon and has no prerequisites.",
+                );
+            }
+            if !must {
+                self.dbg_no_need(id, depth);
+            } else {
+                self.dbg_file(BASIC, id, depth, "Must remake target '%s'.");
             }
             if !must || rule.recipe.is_none() {
+                if must && rule.recipe.is_none() {
+                    self.dbg_remade(id, depth, Progress::Done(true));
+                }
                 self.db.file_mut(id).dc_next = i + 1;
                 continue;
             }
             if self.opts.question {
                 self.question_failed = true;
                 self.db.file_mut(id).dc_next = i + 1;
+                self.dbg_remade(id, depth, Progress::Done(true));
                 continue;
             }
             if !self.take_slot()? {
                 return Ok(Progress::Pending);
             }
             let _ = needed_by;
-            match self.start_job(id, mtime, Some(i))? {
+            let r = self.start_job(id, mtime, Some(i))?;
+            if self.debug != 0 {
+                self.dbg_remade(id, depth, r);
+            }
+            match r {
                 Progress::Pending => return Ok(Progress::Pending),
                 Progress::Done(false) => return Ok(Progress::Done(false)),
                 Progress::Done(true) => {
@@ -596,10 +662,20 @@ impl Make {
         let f = self.db.file(id);
         let needs_search = !f.has_recipe() && !f.double_colon && !f.implicit_done;
         let phony = self.is_phony(id);
+        let depth = self.dbg_depth(level) + 1;
         if needs_search && !phony {
             self.db.file_mut(id).implicit_done = true;
-            if let Some(found) = self.implicit_search(&name) {
+            self.dbg_file(
+                IMPLICIT,
+                id,
+                depth,
+                "Looking for an implicit rule for '%s'.",
+            );
+            if let Some(found) = self.implicit_search(&name, depth) {
                 self.apply_found(id, found);
+                self.dbg_file(IMPLICIT, id, depth, "Found an implicit rule for '%s'.");
+            } else {
+                self.dbg_file(IMPLICIT, id, depth, "No implicit rule found for '%s'.");
             }
         }
         let f = self.db.file(id);
@@ -614,6 +690,7 @@ impl Make {
                 .first()
                 .and_then(|r| r.recipe.clone())
         {
+            self.dbg_file(IMPLICIT, id, depth, "Using default recipe for '%s'.");
             let deps = self
                 .db
                 .file(id)
@@ -669,32 +746,85 @@ impl Make {
         let mtime = if phony { None } else { self.file_mtime(id) };
         let judged = self.low_resolution(id, mtime);
         let deps = self.deps_of(id);
+        let depth = self.dbg_depth(self.db.file(id).level);
         let mut must = mtime.is_none();
+        let mut deps_changed = false;
         for d in deps.iter() {
-            if d.order_only || self.db.file(d.file).skipped {
+            if self.db.file(d.file).skipped {
+                if self.debug != 0 && mtime.is_some() {
+                    self.dbg_prerequisite(d, id, depth + 1, true, false);
+                }
                 continue;
             }
             let dm = self.file_mtime(d.file);
             let df = self.db.file(d.file);
-            if df.changed || dm.unwrap_or(NEW_MTIME) > judged.unwrap_or(i128::MIN) {
-                must = true;
+            let newer = df.changed || dm.unwrap_or(NEW_MTIME) > judged.unwrap_or(i128::MIN);
+            if self.debug != 0 && mtime.is_some() {
+                self.dbg_prerequisite(d, id, depth + 1, dm.is_none(), newer);
             }
+            if d.order_only {
+                continue;
+            }
+            deps_changed |= df.changed;
+            must |= newer;
         }
         let f = self.db.file(id);
         let has_recipe = f.has_recipe() || f.implicit.as_ref().is_some_and(|r| r.recipe.is_some());
         if f.double_colon && f.rules.iter().all(|r| r.deps.is_empty()) && has_recipe {
             must = true;
-        }
-        if self.opts.always_make && has_recipe {
+            self.dbg_file(
+                BASIC,
+                id,
+                depth,
+                "Target '%s' is double-colon and has no prerequisites.",
+            );
+        } else if mtime.is_some()
+            && f.is_target
+            && !deps_changed
+            && !has_recipe
+            && !self.opts.always_make
+        {
+            must = false;
+            self.dbg_file(
+                VERBOSE,
+                id,
+                depth,
+                "No recipe for '%s' and no prerequisites actually changed.",
+            );
+        } else if self.opts.always_make && has_recipe && !must {
             must = true;
+            self.dbg_file(VERBOSE, id, depth, "Making '%s' due to always-make flag.");
         }
         if self.opts.old_files.contains(&name) {
             must = false;
         }
         if !must {
+            self.dbg_no_need(id, depth);
             self.db.file_mut(id).state = State::Done { ok: true };
             return Ok(Progress::Done(true));
         }
+        self.dbg_file(BASIC, id, depth, "Must remake target '%s'.");
+        if self.debugging(BASIC)
+            && let Some(v) = &self.db.file(id).vpath
+        {
+            crate::debug::print_indented(0, &format!("  Ignoring VPATH name '{v}'."));
+        }
+        let r = self.remake(id, needed_by, mtime, has_recipe, phony)?;
+        if self.debug != 0 {
+            self.dbg_remade(id, depth, r);
+        }
+        Ok(r)
+    }
+
+    /// Runs the recipe of a file that must be remade (or settles a file without one).
+    fn remake(
+        &mut self,
+        id: FileId,
+        needed_by: Option<FileId>,
+        mtime: Option<i128>,
+        has_recipe: bool,
+        phony: bool,
+    ) -> Result<Progress> {
         if !has_recipe {
             let f = self.db.file(id);
             if mtime.is_none() && !f.is_target && !phony {

@@ -1,0 +1,3 @@
+# args: --debug=v,i,m
+# files: prog.c@10
+prog.o:

@@ -1,0 +1,3 @@
+# args: -d --debug=n
+all:
+	@echo "[$(MAKEFLAGS)]"

@@ -1,0 +1,3 @@
+# args: --debug=b,x,v
+all:
+	@echo never
