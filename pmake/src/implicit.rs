@@ -267,6 +267,7 @@ impl Make {
                     order_only: Vec::new(),
                     recipe: Some(r),
                     terminal: false,
+                    from_suffix: true,
                 });
             }
             for t in &suffixes {
@@ -277,6 +278,7 @@ impl Make {
                         order_only: Vec::new(),
                         recipe: Some(r),
                         terminal: false,
+                        from_suffix: true,
                     });
                 }
             }
