@@ -12,6 +12,8 @@ use crate::vars::{Flavor, Origin, Var};
 
 const BUILTIN_RULES: &str = include_str!("builtin_rules.mk");
 const BUILTIN_VARS: &str = include_str!("builtin_vars.mk");
+/// The suffixes of the built-in suffix rules.
+pub(crate) const DEFAULT_SUFFIXES: &str = ".out .a .ln .o .c .cc .C .cpp .p .f .F .m .r .y .l .ym .yl .s .S .mod .sym .def .h .info .dvi .tex .texinfo .texi .txinfo .w .ch .web .sh .elc .el";
 const FEATURES: &str = "target-specific order-only second-expansion else-if shortest-stem undefine oneshell nocomment grouped-target extra-prereqs archives jobserver output-sync check-symlink load";
 
 /// What reading the makefiles asks for.
@@ -96,8 +98,10 @@ pub fn main_entry(args: Vec<String>) -> i32 {
     let cwd = std::env::current_dir()
         .map(|p| p.to_string_lossy().into_owned())
         .unwrap_or_default();
+    // Under -p, GNU make prints these lines as comments of the data base.
+    let dir_prefix = if opts.print_db { "# " } else { "" };
     if print_dir {
-        println!("{prefix}: Entering directory '{cwd}'");
+        println!("{dir_prefix}{prefix}: Entering directory '{cwd}'");
     }
 
     let jobserver = if let Some(auth) = opts.jobserver_auth.clone().filter(|_| !jobs_on_cmdline) {
@@ -135,14 +139,23 @@ pub fn main_entry(args: Vec<String>) -> i32 {
         mk.restarts = restarts;
         let r = run(&mut mk, &make_cmd, &cwd);
         jobserver = mk.jobserver.take();
+        // GNU make prints the data base as it exits or re-executes itself, after any error.
+        let print_db = mk.opts.print_db;
         if mk.clock_skew && !matches!(r, Ok(Outcome::Restart)) {
             mk.error_message("warning:  Clock skew detected.  Your build may be incomplete.");
         }
         match r {
-            Ok(Outcome::Exit(code)) => break code,
-            Ok(Outcome::Restart) => {
-                restarts += 1;
-                continue;
+            Ok(outcome) => {
+                if print_db {
+                    mk.print_database();
+                }
+                match outcome {
+                    Outcome::Exit(code) => break code,
+                    Outcome::Restart => {
+                        restarts += 1;
+                        continue;
+                    }
+                }
             }
             Err(e) => {
                 mk.report(&e);
@@ -154,24 +167,34 @@ pub fn main_entry(args: Vec<String>) -> i32 {
                         break;
                     }
                 }
+                if print_db {
+                    mk.print_database();
+                }
                 break 2;
             }
         }
     };
     drop(jobserver);
     if print_dir {
-        println!("{prefix}: Leaving directory '{cwd}'");
+        println!("{dir_prefix}{prefix}: Leaving directory '{cwd}'");
     }
     drop(display);
     status
 }
 
 fn run(mk: &mut Make, make_cmd: &str, cwd: &str) -> Result<Outcome> {
+    // GNU make always knows these two special targets.
+    mk.db.intern(".DEFAULT");
+    mk.db.intern(".SUFFIXES");
     init_variables(mk, make_cmd, cwd)?;
     let initial_makeflags = mk.globals.get("MAKEFLAGS").map(|v| v.value.clone());
     if !mk.opts.no_builtin_rules {
         mk.parse_buffer(BUILTIN_RULES, Rc::from("<builtin>"), 1)?;
         mk.db.builtin_patterns = std::mem::take(&mut mk.db.patterns);
+        // The built-in suffix list does not make `.SUFFIXES` a target.
+        if let Some(id) = mk.db.lookup(".SUFFIXES") {
+            mk.db.file_mut(id).is_target = false;
+        }
         mk.db.pattern_cache = None;
         mk.default_goal = None;
     }
@@ -239,10 +262,6 @@ fn run(mk: &mut Make, make_cmd: &str, cwd: &str) -> Result<Outcome> {
         return Ok(o);
     }
 
-    if mk.opts.print_db && mk.opts.goals.is_empty() && mk.default_goal.is_none() {
-        // GNU make prints the data base, then complains that there is no goal.
-        mk.print_database();
-    }
     let goals: Vec<String> = if !mk.opts.goals.is_empty() {
         mk.opts.goals.clone()
     } else {
@@ -273,9 +292,6 @@ fn run(mk: &mut Make, make_cmd: &str, cwd: &str) -> Result<Outcome> {
     });
     let ok = mk.build(&goals, false)?;
     remove_intermediates(mk);
-    if mk.opts.print_db {
-        mk.print_database();
-    }
     if !ok {
         return Ok(Outcome::Exit(2));
     }
@@ -377,6 +393,11 @@ fn update_makefiles(mk: &mut Make) -> Result<Option<Outcome>> {
                     format!("No rule to make target '{name}'"),
                 ));
             }
+            // GNU make searched for a rule for the missing include and failed to make it.
+            let file = mk.db.file_mut(id);
+            file.implicit_done = true;
+            file.mtime = Some(None);
+            file.state = crate::rules::State::Done { ok: false };
             continue;
         }
         to_build.push(g.clone());
@@ -456,28 +477,28 @@ fn init_variables(mk: &mut Make, make_cmd: &str, cwd: &str) -> Result<()> {
     d(mk, "MAKE_HOST", "x86_64-pc-linux-gnu", Flavor::Simple);
     d(mk, ".SHELLFLAGS", "-c", Flavor::Simple);
     d(mk, ".FEATURES", FEATURES, Flavor::Simple);
+    // GNU make 4.3 lists /usr/include twice.
     d(
         mk,
         ".INCLUDE_DIRS",
-        "/usr/local/include /usr/include",
-        Flavor::Simple,
+        "/usr/local/include /usr/include /usr/include",
+        Flavor::Recursive,
     );
-    d(mk, ".LIBPATTERNS", "lib%.so lib%.a", Flavor::Recursive);
+    if !mk.opts.no_builtin_vars {
+        d(mk, ".LIBPATTERNS", "lib%.so lib%.a", Flavor::Recursive);
+    }
     d(mk, "MAKEFILES", "", Flavor::Simple);
     d(mk, ".RECIPEPREFIX", "", Flavor::Simple);
     d(mk, ".LOADED", "", Flavor::Simple);
-    d(
-        mk,
-        "MAKECMDGOALS",
-        &mk.opts.goals.join(" "),
-        Flavor::Recursive,
-    );
+    if !mk.opts.goals.is_empty() {
+        d(mk, "MAKECMDGOALS", &mk.opts.goals.join(" "), Flavor::Simple);
+    }
     let suffixes = if mk.opts.no_builtin_rules {
-        String::new()
+        ""
     } else {
-        ".out .a .ln .o .c .cc .C .cpp .p .f .F .m .r .y .l .ym .yl .s .S .mod .sym .def .h .info .dvi .tex .texinfo .texi .txinfo .w .ch .web .sh .elc .el".to_string()
+        DEFAULT_SUFFIXES
     };
-    d(mk, "SUFFIXES", &suffixes, Flavor::Simple);
+    d(mk, "SUFFIXES", suffixes, Flavor::Simple);
     if mk.restarts > 0 {
         d(
             mk,
@@ -498,13 +519,13 @@ fn init_variables(mk: &mut Make, make_cmd: &str, cwd: &str) -> Result<()> {
     }
     mk.globals.insert(
         "SHELL",
-        Var::new("/bin/sh", Flavor::Recursive, Origin::File),
+        Var::new("/bin/sh", Flavor::Simple, Origin::Default),
     );
     mk.globals
         .insert("CURDIR", Var::new(cwd, Flavor::Simple, Origin::File));
     mk.globals.insert(
         "MAKELEVEL",
-        Var::new(mk.level.to_string(), Flavor::Simple, Origin::Environment),
+        Var::new(mk.level.to_string(), Flavor::Simple, env_origin(mk)),
     );
     for a in mk.opts.assignments.clone() {
         let Some((name, op, value)) = find_assignment(&a) else {
@@ -587,13 +608,30 @@ fn refresh_makeflags(mk: &mut Make) {
         .filter(|w| !w.starts_with('-'))
         .unwrap_or("")
         .to_string();
+    let origin = if mk.opts.env_override {
+        Origin::EnvironmentOverride
+    } else {
+        Origin::File
+    };
     mk.globals
-        .insert("MAKEFLAGS", Var::new(flags, Flavor::Simple, Origin::File));
+        .insert("MAKEFLAGS", Var::new(flags, Flavor::Recursive, origin));
     let mflags = if letters.is_empty() {
         String::new()
     } else {
         format!("-{letters}")
     };
-    mk.globals
-        .insert("MFLAGS", Var::new(mflags, Flavor::Simple, Origin::File));
+    // GNU make defines MFLAGS as if it came from the environment.
+    mk.globals.insert(
+        "MFLAGS",
+        Var::new(mflags, Flavor::Recursive, env_origin(mk)),
+    );
+}
+
+/// The origin of variables taken from the environment (`environment override` under -e).
+fn env_origin(mk: &Make) -> Origin {
+    if mk.opts.env_override {
+        Origin::EnvironmentOverride
+    } else {
+        Origin::Environment
+    }
 }

@@ -73,6 +73,22 @@ impl DirCache {
         }
     }
 
+    /// The directories looked at so far (`""` is the current one), each with the number of
+    /// names listed, `Some(None)` if it cannot be listed, or `None` if it does not exist.
+    pub fn directories(&self) -> Vec<(&str, Option<Option<usize>>)> {
+        self.dirs
+            .iter()
+            .map(|(name, l)| {
+                let n = match &l.entries {
+                    Entries::Listed(names) => Some(Some(names.len())),
+                    Entries::Unlistable => Some(None),
+                    Entries::Missing => None,
+                };
+                (name.as_str(), n)
+            })
+            .collect()
+    }
+
     /// Commands ran (recipes, `$(shell)`, `$(file)`): listings must be checked before reuse.
     pub fn commands_ran(&mut self) {
         self.generation += 1;

@@ -325,6 +325,7 @@ impl Make {
                     order_only: Vec::new(),
                     recipe: Some(r),
                     terminal: false,
+                    from_suffix: true,
                 });
             }
             for t in &suffixes {
@@ -335,6 +336,7 @@ impl Make {
                         order_only: Vec::new(),
                         recipe: Some(r),
                         terminal: false,
+                        from_suffix: true,
                     });
                 }
             }

@@ -307,6 +307,9 @@ impl Make {
                 continue;
             };
             let vs = self.auto_vars(id, rule, mtime);
+            if self.opts.print_db {
+                self.db.file_mut(id).auto_vars = Some(vs.clone());
+            }
             if self.opts.trace {
                 let loc = recipe.loc.to_string();
                 let newer = vs.get("?").map(|v| v.value.clone()).unwrap_or_default();

@@ -227,10 +227,12 @@ impl Make {
             list.push(' ');
         }
         list.push_str(path);
-        self.globals.insert(
-            "MAKEFILE_LIST",
-            Var::new(list, Flavor::Simple, Origin::File),
-        );
+        let mut var = Var::new(list, Flavor::Simple, Origin::File);
+        var.loc = Some(Loc {
+            file: Rc::from(display),
+            line: 1,
+        });
+        self.globals.insert("MAKEFILE_LIST", var);
         let saved = self.cur_loc.take();
         let r = self.parse_buffer(&src, Rc::from(display), 1);
         self.cur_loc = saved;

@@ -224,7 +224,8 @@ impl Make {
         let mut lines = Vec::new();
         let has_recipe = recipe.is_some();
         if let Some(r) = recipe.take() {
-            lines.push((r.trim_start_matches([' ', '\t']).to_string(), loc.clone()));
+            // Kept as written after the `;` (the blanks are skipped when it runs).
+            lines.push((r.to_string(), loc.clone()));
         }
 
         let mut is_pattern = static_pat.is_none() && targets.iter().any(|t| t.contains('%'));
@@ -240,6 +241,7 @@ impl Make {
                 order_only: crate::text::words_keeping_refs(&order),
                 recipe: None,
                 terminal: double_colon,
+                from_suffix: false,
             };
             return Ok(Some(RuleCtx {
                 kind: RuleKind::Pattern(p),
@@ -357,7 +359,7 @@ impl Make {
                 {
                     self.globals.insert(
                         ".DEFAULT_GOAL",
-                        Var::new(t.clone(), Flavor::Simple, Origin::Default),
+                        Var::new(t.clone(), Flavor::Simple, Origin::File),
                     );
                 }
             }

@@ -97,6 +97,8 @@ pub struct File {
     pub dc_mtime: Option<Option<i128>>,
     /// Prerequisites from `.EXTRA_PREREQS`.
     pub extra: Vec<FileId>,
+    /// The automatic variables of its last recipe run, kept for `-p`.
+    pub auto_vars: Option<VarSet>,
     /// All prerequisites in the order they are made, once the file is prepared.
     pub deps: Option<Rc<[Dep]>>,
     /// How many of `deps`, from the first, are known to be made successfully.
@@ -134,6 +136,7 @@ impl File {
             dc_next: 0,
             dc_mtime: None,
             extra: Vec::new(),
+            auto_vars: None,
         }
     }
 
@@ -156,6 +159,8 @@ pub struct PatternRule {
     pub recipe: Option<Rc<Recipe>>,
     /// Double-colon: its prerequisites must exist, they are never made by chains.
     pub terminal: bool,
+    /// Made from a suffix rule (`.c.o:`).
+    pub from_suffix: bool,
 }
 
 #[derive(Debug, Default)]
