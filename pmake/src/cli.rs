@@ -136,9 +136,12 @@ pub fn main_entry(args: Vec<String>) -> i32 {
         };
         let mut mk = Make::new(opts.clone(), prog.clone(), level, runner);
         mk.jobserver = jobserver.take();
+        if mk.jobserver.is_none() && opts.jobs.is_none() {
+            mk.share_slots_with_submakes();
+        }
         mk.restarts = restarts;
         let r = run(&mut mk, &make_cmd, &cwd);
-        jobserver = mk.jobserver.take();
+        jobserver = mk.jobserver.take().filter(|_| !mk.submake_tokens_only);
         // GNU make prints the data base as it exits or re-executes itself, after any error.
         let print_db = mk.opts.print_db;
         if mk.clock_skew && !matches!(r, Ok(Outcome::Restart)) {

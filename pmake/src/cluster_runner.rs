@@ -18,6 +18,7 @@ use roam_shared::proto::job_input::Kind as In;
 use roam_shared::proto::{Exit, JobInput, exit};
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
+use crate::jobserver::Jobserver;
 use crate::migd_link::{LinkEvent, MigdLink, RemoteJob};
 use crate::progress::ProgressLine;
 use crate::runner::{CommandSpec, ExitStatus, JobId, JobRunner, LocalRunner};
@@ -27,6 +28,8 @@ use crate::slots::{Slot, SlotPool};
 const IDLE_RELEASE: Duration = Duration::from_secs(1);
 /// How long to wait before asking again after migserver granted fewer leases than asked.
 const RETRY_AFTER: Duration = Duration::from_secs(2);
+/// How often to look at what sub-makes took from the jobserver, while they run.
+const SUBMAKE_CHECK: Duration = Duration::from_millis(50);
 
 /// A command make handed over, kept until it has ended (it may have to run again).
 struct Queued {
@@ -53,6 +56,8 @@ pub struct ClusterRunner {
     slots: SlotPool,
     /// Make's name, for messages.
     prog: String,
+    /// The jobserver sub-makes get (`-j` alone), holding a token per free slot.
+    tokens: Option<Jobserver>,
     next: JobId,
     queue: VecDeque<Queued>,
     /// Children of this make: the local runner's id → ours, and whether it holds the local slot.
@@ -86,6 +91,7 @@ impl ClusterRunner {
             link,
             slots,
             prog: prog.to_owned(),
+            tokens: None,
             next: 1,
             queue: VecDeque::new(),
             children: HashMap::new(),
@@ -102,7 +108,7 @@ impl ClusterRunner {
         while let Some((child, status)) = self.local.try_wait_any()? {
             if let Some((id, holds_slot)) = self.children.remove(&child) {
                 if holds_slot {
-                    self.slots.give_back(&Slot::Local, Instant::now());
+                    self.free_slot(&Slot::Local);
                 }
                 self.finish(id, status);
             }
@@ -111,7 +117,11 @@ impl ClusterRunner {
             self.handle(event);
         }
         if self.queue.is_empty() {
-            let idle = self.slots.idle(Instant::now(), IDLE_RELEASE);
+            // A free slot whose token a sub-make holds is in use: it is kept.
+            let tokens = &self.tokens;
+            let idle = self.slots.idle(Instant::now(), IDLE_RELEASE, || {
+                tokens.as_ref().is_none_or(Jobserver::remove_token)
+            });
             if !idle.is_empty() {
                 self.link.release(idle);
             }
@@ -127,11 +137,14 @@ impl ClusterRunner {
                 if leases.len() < asked {
                     self.retry_at = Some(now + RETRY_AFTER);
                 }
+                if let Some(t) = &self.tokens {
+                    t.add_tokens(leases.len());
+                }
                 self.slots.granted(asked, leases, now);
             }
             LinkEvent::Ended { id, exit } => {
                 if let Some(r) = self.remote.remove(&id) {
-                    self.slots.give_back(&r.slot, now);
+                    self.free_slot(&r.slot);
                     self.finish(id, exit_status(&exit));
                 }
             }
@@ -161,7 +174,7 @@ impl ClusterRunner {
             } => match kind {
                 Kind::NotFound | Kind::NotExecutable => {
                     if let Some(r) = self.remote.remove(&id) {
-                        self.slots.give_back(&r.slot, now);
+                        self.free_slot(&r.slot);
                         self.say(&format!("{what}: {why}"));
                         let code = if kind == Kind::NotFound { 127 } else { 126 };
                         self.finish(id, ExitStatus::Code(code));
@@ -195,18 +208,54 @@ impl ClusterRunner {
         }
     }
 
+    /// Takes a free slot (and its token, when sub-makes share the slots: a slot whose token
+    /// a sub-make holds is not free).
+    fn take_slot(&mut self, local_only: bool) -> Option<Slot> {
+        let slot = self.slots.take(local_only)?;
+        if self.tokens.as_ref().is_some_and(|t| !t.remove_token()) {
+            self.slots.give_back(&slot, Instant::now());
+            return None;
+        }
+        Some(slot)
+    }
+
+    /// A job on `slot` ended: the slot (and its token) is free again.
+    fn free_slot(&mut self, slot: &Slot) {
+        self.slots.give_back(slot, Instant::now());
+        if let Some(t) = &self.tokens {
+            t.add_tokens(1);
+        }
+    }
+
+    /// Sub-makes running beside the slots.
+    fn submakes(&self) -> usize {
+        self.children.values().filter(|(_, slot)| !slot).count()
+    }
+
+    /// Slots the pool counts as free whose tokens sub-makes hold, plus one more when sub-makes
+    /// have taken every token (they may want more).
+    fn submake_demand(&self) -> usize {
+        let Some(t) = &self.tokens else {
+            return 0;
+        };
+        let free_tokens = t.free_tokens();
+        let borrowed = self.slots.free_count().saturating_sub(free_tokens);
+        borrowed + usize::from(self.submakes() > 0 && free_tokens == 0)
+    }
+
     /// Starts queued commands on free slots, and asks for more leases when some must wait.
     fn dispatch(&mut self) {
         while let Some(front) = self.queue.front() {
-            let Some(slot) = self.slots.take(front.local_only) else {
+            let Some(slot) = self.take_slot(front.local_only) else {
                 break;
             };
             let job = self.queue.pop_front().expect("a front");
             self.start_on(job, slot);
         }
         let now = Instant::now();
-        if !self.queue.is_empty() && self.retry_at.is_none_or(|t| now >= t) {
-            let wanted = self.slots.wanted(self.queue.len());
+        let waiting = self.queue.len() + self.submake_demand();
+        if waiting > 0 && self.retry_at.is_none_or(|t| now >= t) {
+            let wanted = self.slots.wanted(waiting);
             if wanted > 0 {
                 self.slots.asked(wanted);
                 self.link.acquire(wanted);
@@ -224,7 +273,7 @@ impl ClusterRunner {
                     self.children.insert(child, (id, true));
                 }
                 Err(e) => {
-                    self.slots.give_back(&slot, Instant::now());
+                    self.free_slot(&slot);
                     self.say(&format!("{}: {}", job.argv[0], crate::sys::strerror(&e)));
                     self.finish(id, ExitStatus::Code(127));
                 }
@@ -233,7 +282,7 @@ impl ClusterRunner {
                 let (stdout, stderr) = match output_fds(&job.output) {
                     Ok(fds) => fds,
                     Err(e) => {
-                        self.slots.give_back(&slot, Instant::now());
+                        self.free_slot(&slot);
                         self.say(&format!("{}: {}", job.argv[0], crate::sys::strerror(&e)));
                         self.finish(id, ExitStatus::Code(127));
                         return;
@@ -285,10 +334,16 @@ impl ClusterRunner {
     /// How long to wait for news before looking at leases and retries again.
     fn timeout(&self) -> Option<Duration> {
         let now = Instant::now();
-        if !self.queue.is_empty() {
-            return self.retry_at.map(|t| t.saturating_duration_since(now));
+        let own = if !self.queue.is_empty() {
+            self.retry_at.map(|t| t.saturating_duration_since(now))
+        } else {
+            self.slots.any_free_lease().then_some(IDLE_RELEASE)
+        };
+        // Sub-makes take tokens without a word: look at their demand now and then.
+        if self.tokens.is_some() && self.submakes() > 0 {
+            return Some(own.map_or(SUBMAKE_CHECK, |t| t.min(SUBMAKE_CHECK)));
         }
-        self.slots.any_free_lease().then_some(IDLE_RELEASE)
+        own
     }
 }
 
@@ -323,7 +378,7 @@ impl JobRunner for ClusterRunner {
         };
         // On this host's slot, a command that cannot start fails now, as with the local runner.
         if self.queue.is_empty()
-            && let Some(slot) = self.slots.take(true)
+            && let Some(slot) = self.take_slot(true)
         {
             match self.spawn_here(&job) {
                 Ok(child) => {
@@ -332,7 +387,7 @@ impl JobRunner for ClusterRunner {
                     return Ok(id);
                 }
                 Err(e) => {
-                    self.slots.give_back(&slot, Instant::now());
+                    self.free_slot(&slot);
                     return Err(e);
                 }
             }
@@ -360,14 +415,25 @@ impl JobRunner for ClusterRunner {
             let timeout = self
                 .timeout()
                 .map_or(-1, |t| i32::try_from(t.as_millis()).unwrap_or(i32::MAX));
-            let mut pfd = libc::pollfd {
+            let mut pfds = vec![libc::pollfd {
                 fd: self.local.event_fd().unwrap_or(-1),
                 events: libc::POLLIN,
                 revents: 0,
-            };
-            // SAFETY: one valid pollfd.
+            }];
+            // Commands wait for tokens that sub-makes hold: wake when one comes back.
+            if let Some(t) = &self.tokens
+                && !self.queue.is_empty()
+                && t.free_tokens() == 0
+            {
+                pfds.push(libc::pollfd {
+                    fd: t.readable_fd(),
+                    events: libc::POLLIN,
+                    revents: 0,
+                });
+            }
+            // SAFETY: a valid array of pollfd of the given length.
             unsafe {
-                libc::poll(&mut pfd, 1, timeout);
+                libc::poll(pfds.as_mut_ptr(), pfds.len() as libc::nfds_t, timeout);
             }
         }
     }
@@ -404,6 +470,12 @@ impl JobRunner for ClusterRunner {
 
     fn running(&self) -> usize {
         self.queue.len() + self.children.len() + self.remote.len() + self.finished.len()
+    }
+
+    fn stock_jobserver(&mut self, tokens: Jobserver) -> bool {
+        tokens.add_tokens(self.slots.free_count());
+        self.tokens = Some(tokens);
+        true
     }
 }
 

@@ -60,6 +60,8 @@ pub struct Make {
     pub want_token: bool,
     /// The slot just taken is a jobserver token (given to the next job).
     pub next_job_token: bool,
+    /// The jobserver is for sub-makes only: the runner stocks it (`-j` alone in a cluster).
+    pub submake_tokens_only: bool,
     /// No job slot was free the last time one was asked for in this pass.
     pub no_slot: bool,
     /// Jobserver tokens held by running jobs (one job runs on make's own free slot).
@@ -132,6 +134,7 @@ impl Make {
             next_job_token: false,
             tokens_held: 0,
             no_slot: false,
+            submake_tokens_only: false,
             not_parallel: false,
             question_failed: false,
             clock_skew: false,

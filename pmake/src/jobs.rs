@@ -118,6 +118,22 @@ impl Make {
             .any(|r| r.lines.iter().any(|(l, _)| is_recursive_line(l)))
     }
 
+    /// With `-j` alone in a cluster, sub-makes get a jobserver that the runner keeps stocked
+    /// with a token per free slot, so that they share the slots make holds; make itself takes
+    /// its slots from the runner.
+    pub fn share_slots_with_submakes(&mut self) {
+        let Ok(js) = crate::jobserver::Jobserver::create(1) else {
+            return;
+        };
+        let Ok(handle) = crate::jobserver::Jobserver::join(&js.auth) else {
+            return;
+        };
+        if self.runner.stock_jobserver(handle) {
+            self.jobserver = Some(js);
+            self.submake_tokens_only = true;
+        }
+    }
+
     /// Takes a job slot (a jobserver token if needed).
     pub(crate) fn take_slot(&mut self) -> Result<bool> {
         let free = self.free_slot()?;
@@ -151,7 +167,9 @@ impl Make {
         {
             return Ok(false);
         }
-        if let Some(js) = self.jobserver.as_mut() {
+        if !self.submake_tokens_only
+            && let Some(js) = self.jobserver.as_mut()
+        {
             // Asked already in this pass and none was free: do not read the pipe again for every
             // other runnable target; the wait that ends the pass watches for a token.
             if self.want_token {

@@ -142,6 +142,44 @@ impl Jobserver {
         self.held -= 1;
     }
 
+    /// Puts `n` new tokens into the pipe (slots that came into being), outside `held`.
+    pub fn add_tokens(&self, n: usize) {
+        let tokens = vec![b'+'; n];
+        let mut written = 0;
+        while written < n {
+            // SAFETY: writing from a valid buffer of `n - written` bytes.
+            let w =
+                unsafe { libc::write(self.write, tokens[written..].as_ptr().cast(), n - written) };
+            if w > 0 {
+                written += w as usize;
+            } else if io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
+                break;
+            }
+        }
+    }
+
+    /// Takes a token out of the pipe for good (a slot that went away), outside `held`.
+    pub fn remove_token(&self) -> bool {
+        let mut b = 0u8;
+        // SAFETY: reading one byte into a valid local from our non-blocking descriptor.
+        unsafe { libc::read(self.read, (&mut b as *mut u8).cast(), 1) == 1 }
+    }
+
+    /// How many tokens are in the pipe now.
+    pub fn free_tokens(&self) -> usize {
+        let mut n: libc::c_int = 0;
+        // SAFETY: FIONREAD stores the pipe's byte count in a valid local int.
+        if unsafe { libc::ioctl(self.read, libc::FIONREAD, &mut n) } < 0 {
+            return 0;
+        }
+        n.max(0) as usize
+    }
+
+    /// The descriptor that becomes readable when a token is free.
+    pub fn readable_fd(&self) -> RawFd {
+        self.read
+    }
+
     /// Waits until a token may be available or `other` is readable.
     pub fn wait(&self, other: Option<RawFd>) {
         let mut fds = vec![libc::pollfd {
@@ -191,5 +229,16 @@ mod tests {
         assert!(!other.try_acquire());
         js.release();
         assert!(other.try_acquire());
+    }
+
+    #[test]
+    fn tokens_can_be_added_counted_and_removed() {
+        let js = Jobserver::create(1).unwrap();
+        assert_eq!(js.free_tokens(), 0);
+        js.add_tokens(3);
+        assert_eq!(js.free_tokens(), 3);
+        assert!(js.remove_token());
+        assert_eq!(js.free_tokens(), 2);
+        assert_eq!(js.held, 0, "outside the held count");
     }
 }

@@ -64,6 +64,13 @@ pub trait JobRunner {
     fn describe(&self, id: JobId) -> String {
         format!("PID {id} (remote)")
     }
+    /// Offers the runner a jobserver (a second handle on the pipe sub-makes get) to keep
+    /// stocked with one token per free slot, as slots come and go. Returns whether it will:
+    /// only a runner whose slots change (leases) does.
+    fn stock_jobserver(&mut self, tokens: crate::jobserver::Jobserver) -> bool {
+        drop(tokens);
+        false
+    }
 }
 
 /// Write end of the SIGCHLD self-pipe.

@@ -109,13 +109,24 @@ impl SlotPool {
         waiting.saturating_sub(free + self.pending).min(room)
     }
 
-    /// Removes and returns the leases that have been free for `after` or longer.
-    pub fn idle(&mut self, now: Instant, after: Duration) -> Vec<String> {
+    /// Removes and returns the leases that have been free for `after` or longer and that
+    /// `may_go` lets go (asked once per such lease).
+    pub fn idle(
+        &mut self,
+        now: Instant,
+        after: Duration,
+        mut may_go: impl FnMut() -> bool,
+    ) -> Vec<String> {
         let (idle, kept) = std::mem::take(&mut self.leases)
             .into_iter()
-            .partition(|l| !l.busy && now.duration_since(l.free_since) >= after);
+            .partition(|l| !l.busy && now.duration_since(l.free_since) >= after && may_go());
         self.leases = kept;
         idle.into_iter().map(|l: LeaseSlot| l.id).collect()
+    }
+
+    /// How many slots are free, this host's included.
+    pub fn free_count(&self) -> usize {
+        self.leases.iter().filter(|l| !l.busy).count() + usize::from(!self.local_busy)
     }
 
     /// Whether some lease is free (and may become idle).
@@ -200,10 +211,10 @@ mod tests {
         pool.take(false);
         let busy = pool.take(false).expect("a lease");
         let later = start + Duration::from_secs(3);
-        assert_eq!(pool.idle(later, Duration::from_secs(2)).len(), 1);
-        assert!(pool.idle(later, Duration::from_secs(2)).is_empty());
+        assert_eq!(pool.idle(later, Duration::from_secs(2), || true).len(), 1);
+        assert!(pool.idle(later, Duration::from_secs(2), || true).is_empty());
         pool.give_back(&busy, later);
-        assert!(pool.idle(later, Duration::from_secs(2)).is_empty());
+        assert!(pool.idle(later, Duration::from_secs(2), || true).is_empty());
         assert_eq!(pool.all().len(), 1);
     }
 

@@ -295,3 +295,40 @@ fn ctrl_c_stops_the_recipes_on_other_hosts_and_deletes_their_half_made_targets()
     let gone = wait_until(Duration::from_secs(5), || foreign_jobs_of_a(&c) == 0);
     assert!(gone, "recipes of the build still run on other hosts");
 }
+
+#[test]
+fn a_gnu_make_sub_make_shares_the_slots_pmake_holds() {
+    let c = cluster();
+    let dir = tempfile::tempdir().unwrap();
+    // pmake -j (as many jobs as the slots it holds) runs GNU make as a sub-make; the sub-make's
+    // 16 one-second jobs run here, each recording how many ran at once when it started.
+    std::fs::write(
+        dir.path().join("Makefile"),
+        "all:\n\t+/usr/bin/make -s -f sub.mk\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("sub.mk"),
+        "all: $(addprefix j,$(shell seq 1 16))\nj%:\n\t@mkdir -p run; touch run/$@; \
+         ls run | wc -l >> counts; sleep 1; rm run/$@\n",
+    )
+    .unwrap();
+    let child = pmake(&c, 0, dir.path(), &["-j"]);
+    let (ok, err) = finish(child, dir.path(), Duration::from_secs(60));
+    assert!(ok, "pmake failed: {err}");
+    let counts: Vec<usize> = std::fs::read_to_string(dir.path().join("counts"))
+        .unwrap()
+        .lines()
+        .map(|l| l.trim().parse().expect("a count"))
+        .collect();
+    assert_eq!(counts.len(), 16, "every job ran once: {counts:?}");
+    let most = counts.iter().copied().max().unwrap_or(0);
+    // This host's slot and the leases (3 hosts of 2 slots) make 7 tokens, plus the sub-make's
+    // own slot: never more than 8 at once, however many jobs the sub-make has.
+    assert!(
+        most <= 8,
+        "{most} jobs ran at once, beyond the slots held: {counts:?}"
+    );
+    // More than this host's slot and the sub-make's own: pmake leased slots for it.
+    assert!(most >= 3, "the sub-make never got leased slots: {counts:?}");
+}
