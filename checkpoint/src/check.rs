@@ -5,6 +5,7 @@ use std::fs;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 
 use crate::error::Refusal;
+use crate::fdinfo;
 use crate::maps::{self, Mapping};
 use crate::proc_info;
 
@@ -29,6 +30,16 @@ pub(crate) enum FdClass {
     Pipe(u64),
     /// A FIFO at this path with this inode.
     Fifo(String, u64),
+    /// An eventfd.
+    Eventfd,
+    /// A timerfd.
+    Timerfd,
+    /// A signalfd.
+    Signalfd,
+    /// An epoll instance.
+    Epoll,
+    /// A memfd with this inode.
+    Memfd(u64),
 }
 
 /// Classifies fd `fd` of `pid`, or says why it cannot be migrated.
@@ -56,12 +67,19 @@ pub(crate) fn classify_fd(pid: i32, fd: i32) -> Result<FdClass, Refusal> {
     {
         return Ok(FdClass::Pipe(ino.parse().map_err(|_| unsupported(&link))?));
     }
+    match link.as_str() {
+        "anon_inode:[eventfd]" => return Ok(FdClass::Eventfd),
+        "anon_inode:[timerfd]" => return Ok(FdClass::Timerfd),
+        "anon_inode:[signalfd]" => return Ok(FdClass::Signalfd),
+        "anon_inode:[eventpoll]" => return Ok(FdClass::Epoll),
+        _ => {}
+    }
     if !link.starts_with('/') {
         return Err(unsupported(&link));
     }
     let meta = fs::metadata(format!("/proc/{pid}/fd/{fd}")).map_err(|_| gone())?;
-    if link.starts_with("/memfd:") {
-        return Err(unsupported(&format!("the memfd {link}")));
+    if link.starts_with("/memfd:") && link.ends_with(" (deleted)") && meta.is_file() {
+        return Ok(FdClass::Memfd(meta.ino()));
     }
     if link.ends_with(" (deleted)") || meta.nlink() == 0 && meta.is_file() {
         return Err(Refusal::DeletedFile {
@@ -93,6 +111,40 @@ pub(crate) fn classify_fd(pid: i32, fd: i32) -> Result<FdClass, Refusal> {
         return Ok(FdClass::Fifo(link, meta.ino()));
     }
     Ok(FdClass::Path(link))
+}
+
+/// Refusals caused by what the epoll instance `fd` of `pid` watches: each target must be an
+/// open descriptor of the process that the engine can migrate.
+pub(crate) fn epoll_refusals(pid: i32, fd: i32, text: &str) -> Vec<Refusal> {
+    let watches = match fdinfo::epoll(text) {
+        Ok(w) => w,
+        Err(e) => {
+            return vec![Refusal::UnsupportedFd {
+                pid,
+                fd,
+                what: format!("an epoll instance whose fdinfo cannot be read ({e})"),
+            }];
+        }
+    };
+    let mut out = Vec::new();
+    for w in watches {
+        let refuse = |what: String| Refusal::EpollTarget {
+            pid,
+            fd,
+            target: w.fd,
+            what,
+        };
+        match classify_fd(pid, w.fd) {
+            Ok(_) => {}
+            Err(Refusal::NotRunning { .. }) => {
+                out.push(refuse("closed (its file is still open elsewhere)".into()));
+            }
+            Err(Refusal::Socket { what, .. }) => out.push(refuse(format!("a socket ({what})"))),
+            Err(Refusal::Device { path, .. }) => out.push(refuse(format!("the device {path}"))),
+            Err(r) => out.push(refuse(format!("not migratable ({r})"))),
+        }
+    }
+    out
 }
 
 /// Refusals caused by a mapping.
@@ -214,9 +266,17 @@ pub(crate) fn refusals(pid: i32) -> Vec<Refusal> {
         });
     }
     for fd in proc_info::fds(pid).unwrap_or_default() {
-        if let Err(r) = classify_fd(pid, fd) {
+        let class = classify_fd(pid, fd);
+        if let Err(r) = class {
             out.push(r);
-        } else if let Ok(proc_info::FdInfo {
+            continue;
+        }
+        if class == Ok(FdClass::Epoll)
+            && let Ok(text) = proc_info::fdinfo_text(pid, fd)
+        {
+            out.extend(epoll_refusals(pid, fd, &text));
+        }
+        if let Ok(proc_info::FdInfo {
             lock: Some(lock), ..
         }) = proc_info::fdinfo(pid, fd)
         {

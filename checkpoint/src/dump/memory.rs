@@ -1,5 +1,6 @@
 //! Mappings and the pages that must travel with them.
 
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::Write;
 use std::sync::mpsc;
@@ -76,7 +77,8 @@ type Chunk = Result<(u64, Vec<u8>, u32)>;
 
 /// Streams the pages of every mapping that hold data of their own: all touched pages of
 /// anonymous and shared memory, and the copy-on-write copies of private file mappings. Shared
-/// file mappings travel in their file.
+/// file mappings travel in their file, and mappings of the memfds in `memfds` (which have a
+/// descriptor) in that memfd's `FileData` records.
 ///
 /// A helper thread finds the pages, reads them and checksums them while this thread writes
 /// the previous chunk to the sink, so the freeze lasts about as long as the slower of the two
@@ -84,6 +86,7 @@ type Chunk = Result<(u64, Vec<u8>, u32)>;
 pub fn write_pages<W: Write>(
     pid: i32,
     vmas: &[VmaImage],
+    memfds: &HashSet<u64>,
     mem: &RemoteMemory,
     out: &mut ImageWriter<W>,
 ) -> Result<()> {
@@ -93,7 +96,7 @@ pub fn write_pages<W: Write>(
     let (recycle, spare) = mpsc::channel::<Vec<u8>>();
     std::thread::scope(|scope| {
         scope.spawn(move || {
-            let result = read_chunks(&pagemap, vmas, mem, &spare, &tx);
+            let result = read_chunks(&pagemap, vmas, memfds, mem, &spare, &tx);
             if let Err(e) = result {
                 // The writer may be gone already (it failed first); nothing to tell then.
                 let _ = tx.send(Err(e));
@@ -112,12 +115,14 @@ pub fn write_pages<W: Write>(
 fn read_chunks(
     pagemap: &File,
     vmas: &[VmaImage],
+    memfds: &HashSet<u64>,
     mem: &RemoteMemory,
     spare: &mpsc::Receiver<Vec<u8>>,
     tx: &mpsc::SyncSender<Chunk>,
 ) -> Result<()> {
     for v in vmas {
         let filter = match v.backing {
+            Backing::SharedMem { id, .. } if memfds.contains(&id) => continue,
             Backing::Anon | Backing::SharedMem { .. } => PageFilter::Any,
             Backing::File { .. } if v.flags & VMA_SHARED != 0 => continue,
             Backing::File { .. } => PageFilter::AnonOnly,

@@ -1,0 +1,86 @@
+//! Memfd objects, recreated in the restorer while the image is read: each is created (sized)
+//! when first needed and its `FileData` records are written into it as they arrive, so no
+//! more than one record of it is ever in memory. Its descriptors and shared mappings in the new
+//! process all lead to this one object; its seals are added last, inside the new process.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::ffi::CString;
+use std::fs::File;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::fs::FileExt;
+
+use crate::error::{Error, Result};
+use crate::image::format::{FdImage, FdKind, split_file_data};
+
+/// The memfd objects of an image, by their id (inode on the source host).
+#[derive(Debug, Default)]
+pub struct Memfds {
+    objects: HashMap<u64, OwnedFd>,
+}
+
+/// The name and size of memfd `id` as the image's `Fd` records describe it.
+fn describe(fds: &[FdImage], id: u64) -> Option<(&str, u64)> {
+    fds.iter().find_map(|f| match &f.kind {
+        FdKind::Memfd {
+            id: i, name, size, ..
+        } if *i == id => Some((name.as_str(), *size)),
+        _ => None,
+    })
+}
+
+impl Memfds {
+    /// The object with `id`, created and sized from `fds` if it does not exist yet.
+    pub fn object(&mut self, fds: &[FdImage], id: u64) -> Result<&OwnedFd> {
+        Ok(match self.objects.entry(id) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(v) => {
+                let (name, size) = describe(fds, id)
+                    .ok_or_else(|| Error::BadImage(format!("memfd {id} has no descriptor")))?;
+                v.insert(create(name, size)?)
+            }
+        })
+    }
+
+    /// Writes one `FileData` record into its object; it must lie inside the size the image
+    /// gave the object.
+    pub fn write(&mut self, fds: &[FdImage], payload: &[u8]) -> Result<()> {
+        let (id, offset, data) = split_file_data(payload)?;
+        let size = describe(fds, id)
+            .ok_or_else(|| Error::BadImage(format!("contents of an unknown memfd {id}")))?
+            .1;
+        if offset
+            .checked_add(data.len() as u64)
+            .is_none_or(|end| end > size)
+        {
+            return Err(Error::BadImage(format!(
+                "contents of memfd {id} at {offset} lie beyond its size {size}"
+            )));
+        }
+        let fd = self.object(fds, id)?;
+        File::from(
+            fd.try_clone()
+                .map_err(|e| Error::os("duplicating a memfd", e))?,
+        )
+        .write_all_at(data, offset)
+        .map_err(|e| Error::os(format!("filling a memfd at {offset}"), e))
+    }
+}
+
+/// A new memfd named `name` (sealable, so that its seals can be given back) of `size` bytes.
+fn create(name: &str, size: u64) -> Result<OwnedFd> {
+    let c = CString::new(name)
+        .map_err(|_| Error::BadImage("a memfd name contains a NUL byte".into()))?;
+    // SAFETY: `c` is NUL-terminated and lives across the call.
+    let r = unsafe { libc::memfd_create(c.as_ptr(), libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING) };
+    if r < 0 {
+        return Err(Error::last_os(format!("creating the memfd {name}")));
+    }
+    // SAFETY: a fresh descriptor from the kernel, owned by nobody else.
+    let fd = unsafe { OwnedFd::from_raw_fd(r) };
+    // SAFETY: ftruncate takes integers only.
+    if unsafe { libc::ftruncate(fd.as_raw_fd(), size as libc::off_t) } < 0 {
+        return Err(Error::last_os(format!("sizing the memfd {name} to {size}")));
+    }
+    Ok(fd)
+}
