@@ -21,6 +21,11 @@ pub(crate) fn is_shared_mem(m: &Mapping) -> bool {
             || m.name == "/dev/zero")
 }
 
+/// Whether a mapping, shared or private, is of a memfd (mapped from the restored memfd).
+pub(crate) fn is_memfd(m: &Mapping) -> bool {
+    m.name.starts_with("/memfd:") && m.name.ends_with(" (deleted)")
+}
+
 /// What an fd is, from its link in `/proc/PID/fd`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum FdClass {
@@ -113,8 +118,30 @@ pub(crate) fn classify_fd(pid: i32, fd: i32) -> Result<FdClass, Refusal> {
     Ok(FdClass::Path(link))
 }
 
-/// Refusals caused by what the epoll instance `fd` of `pid` watches: each target must be an
-/// open descriptor of the process that the engine can migrate.
+/// Inode of descriptor `fd` of `pid` (what an epoll fdinfo line names its target by).
+fn fd_ino(pid: i32, fd: i32) -> Option<u64> {
+    fs::metadata(format!("/proc/{pid}/fd/{fd}"))
+        .ok()
+        .map(|m| m.ino())
+}
+
+/// The descriptors of `pid` that may hold the file an epoll watch names: the number it was
+/// registered under first, then every other descriptor with the same inode. (Anonymous-inode
+/// files share one inode; `dump` tells them apart exactly with kcmp.)
+pub(crate) fn epoll_candidates(pid: i32, fds: &[i32], target: &fdinfo::EpollTarget) -> Vec<i32> {
+    let mut out: Vec<i32> = fds
+        .iter()
+        .copied()
+        .filter(|&f| fd_ino(pid, f) == Some(target.ino))
+        .collect();
+    if let Some(i) = out.iter().position(|&f| f == target.fd) {
+        out.swap(0, i);
+    }
+    out
+}
+
+/// Refusals caused by what the epoll instance `fd` of `pid` watches: each target must be a
+/// file the process holds open under some descriptor the engine can migrate.
 pub(crate) fn epoll_refusals(pid: i32, fd: i32, text: &str) -> Vec<Refusal> {
     let watches = match fdinfo::epoll(text) {
         Ok(w) => w,
@@ -126,6 +153,7 @@ pub(crate) fn epoll_refusals(pid: i32, fd: i32, text: &str) -> Vec<Refusal> {
             }];
         }
     };
+    let fds = proc_info::fds(pid).unwrap_or_default();
     let mut out = Vec::new();
     for w in watches {
         let refuse = |what: String| Refusal::EpollTarget {
@@ -134,11 +162,15 @@ pub(crate) fn epoll_refusals(pid: i32, fd: i32, text: &str) -> Vec<Refusal> {
             target: w.fd,
             what,
         };
-        match classify_fd(pid, w.fd) {
+        let Some(&holder) = epoll_candidates(pid, &fds, &w).first() else {
+            out.push(refuse(
+                "closed, and its file is not open under another descriptor of the process".into(),
+            ));
+            continue;
+        };
+        match classify_fd(pid, holder) {
             Ok(_) => {}
-            Err(Refusal::NotRunning { .. }) => {
-                out.push(refuse("closed (its file is still open elsewhere)".into()));
-            }
+            Err(Refusal::NotRunning { .. }) => out.push(refuse("closed".into())),
             Err(Refusal::Socket { what, .. }) => out.push(refuse(format!("a socket ({what})"))),
             Err(Refusal::Device { path, .. }) => out.push(refuse(format!("the device {path}"))),
             Err(r) => out.push(refuse(format!("not migratable ({r})"))),
@@ -174,7 +206,7 @@ pub(crate) fn check_mapping(pid: i32, m: &Mapping, out: &mut Vec<Refusal>) {
         }
         return;
     }
-    if name.is_empty() || is_shared_mem(m) {
+    if name.is_empty() || is_shared_mem(m) || is_memfd(m) {
         return;
     }
     if name.ends_with(" (deleted)") {

@@ -42,13 +42,13 @@ pub fn same_description(pid: i32, a: i32, b: i32) -> bool {
     r == 0
 }
 
-/// Whether the epoll instance `epfd` of `pid` watches, under number `tfd`, the very file that is
-/// descriptor `tfd` of `pid` now (and not one that was closed and whose number was reused).
-pub fn epoll_watches_fd(pid: i32, epfd: i32, tfd: i32) -> bool {
+/// Whether the `toff`-th file the epoll instance `epfd` of `pid` watches under number `tfd` is
+/// the file behind descriptor `fd` of `pid`.
+pub fn epoll_watches_fd(pid: i32, epfd: i32, tfd: i32, toff: u32, fd: i32) -> bool {
     // struct kcmp_epoll_slot: efd, tfd, toff.
-    let slot: [u32; 3] = [epfd as u32, tfd as u32, 0];
+    let slot: [u32; 3] = [epfd as u32, tfd as u32, toff];
     // SAFETY: kcmp reads the 12-byte slot, which lives across the call.
-    let r = unsafe { libc::syscall(libc::SYS_kcmp, pid, pid, KCMP_EPOLL_TFD, tfd, slot.as_ptr()) };
+    let r = unsafe { libc::syscall(libc::SYS_kcmp, pid, pid, KCMP_EPOLL_TFD, fd, slot.as_ptr()) };
     r == 0
 }
 

@@ -1,8 +1,6 @@
 //! Parsing of the kind-specific lines of `/proc/PID/fdinfo/N` for eventfd, timerfd, signalfd
 //! and epoll descriptors. A missing or malformed field is an error, never a default.
 
-use crate::image::format::EpollWatch;
-
 /// A field of an fdinfo text that is missing or malformed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("its fdinfo has no well-formed `{field}` line")]
@@ -95,8 +93,21 @@ pub fn signalfd(text: &str) -> Result<u64, FdinfoError> {
     hex(text, "sigmask")
 }
 
-/// What an epoll instance watches: every `tfd:` line.
-pub fn epoll(text: &str) -> Result<Vec<EpollWatch>, FdinfoError> {
+/// One `tfd:` line of an epoll instance's fdinfo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EpollTarget {
+    /// The descriptor number it was registered under.
+    pub fd: i32,
+    /// `EPOLL*` event bits.
+    pub events: u32,
+    /// User data.
+    pub data: u64,
+    /// Inode of the watched file.
+    pub ino: u64,
+}
+
+/// What an epoll instance watches: every `tfd:` line, in the kernel's order.
+pub fn epoll(text: &str) -> Result<Vec<EpollTarget>, FdinfoError> {
     text.lines()
         .filter_map(|l| l.strip_prefix("tfd:"))
         .map(|l| {
@@ -115,7 +126,16 @@ pub fn epoll(text: &str) -> Result<Vec<EpollWatch>, FdinfoError> {
                 .map_err(|_| FdinfoError { field: "events" })?;
             let data = u64::from_str_radix(next("data")?, 16)
                 .map_err(|_| FdinfoError { field: "data" })?;
-            Ok(EpollWatch { fd, events, data })
+            let ino = w
+                .find_map(|f| f.strip_prefix("ino:"))
+                .and_then(|v| u64::from_str_radix(v, 16).ok())
+                .ok_or(FdinfoError { field: "ino" })?;
+            Ok(EpollTarget {
+                fd,
+                events,
+                data,
+                ino,
+            })
         })
         .collect()
 }
@@ -175,20 +195,22 @@ mod tests {
     #[test]
     fn epoll_watches() {
         let t = format!(
-            "{COMMON}tfd:        4 events: 80000019 data: 1234567890abcdef  pos:0 ino:40e sdev:10\ntfd:        3 events:       1 data:                3  pos:0 ino:40e sdev:10\n"
+            "{COMMON}tfd:        4 events: 80000019 data: 1234567890abcdef  pos:0 ino:40e sdev:10\ntfd:        3 events:       1 data:                3  pos:0 ino:40f sdev:10\n"
         );
         assert_eq!(
             epoll(&t),
             Ok(vec![
-                EpollWatch {
+                EpollTarget {
                     fd: 4,
                     events: 0x8000_0019,
-                    data: 0x1234_5678_90ab_cdef
+                    data: 0x1234_5678_90ab_cdef,
+                    ino: 0x40e,
                 },
-                EpollWatch {
+                EpollTarget {
                     fd: 3,
                     events: 1,
-                    data: 3
+                    data: 3,
+                    ino: 0x40f,
                 },
             ])
         );

@@ -7,7 +7,7 @@ use crate::check;
 use crate::error::{Error, Result};
 use crate::fd_peek;
 use crate::fdinfo::{self, FdinfoError};
-use crate::image::format::{FdKind, TimerfdState};
+use crate::image::format::{EpollWatch, FdKind, TimerfdState};
 use crate::proc_info;
 
 /// Borrows descriptors of a process through one pidfd, opened on first use.
@@ -96,25 +96,37 @@ pub fn timerfd(pid: i32, fd: i32, flags: u32, borrow: &mut Borrower) -> Result<F
     })
 }
 
-/// An epoll instance: what it watches. Refused when it watches a descriptor that cannot be
-/// migrated or a file whose descriptor was closed.
-pub fn epoll(pid: i32, fd: i32, flags: u32) -> Result<FdKind> {
+/// An epoll instance: what it watches, and which descriptor holds each watched file (kcmp
+/// tells exactly). Refused when it watches a descriptor that cannot be migrated or a file the
+/// process no longer holds.
+pub fn epoll(pid: i32, fd: i32, flags: u32, fds: &[i32]) -> Result<FdKind> {
     let text = read_fdinfo(pid, fd)?;
     let refusals = check::epoll_refusals(pid, fd, &text);
     if !refusals.is_empty() {
         return Err(Error::Refused(refusals));
     }
-    let watches = fdinfo::epoll(&text).map_err(malformed(pid, fd))?;
-    for w in &watches {
-        if !fd_peek::epoll_watches_fd(pid, fd, w.fd) {
-            return Err(Error::Refused(vec![crate::Refusal::EpollTarget {
-                pid,
-                fd,
-                target: w.fd,
-                what: "another file now (the one it watched was closed and the number reused)"
-                    .into(),
-            }]));
-        }
+    let targets = fdinfo::epoll(&text).map_err(malformed(pid, fd))?;
+    let mut watches: Vec<EpollWatch> = Vec::with_capacity(targets.len());
+    for t in &targets {
+        // The kernel numbers the files watched under one number in the order fdinfo lists them.
+        let toff = watches.iter().filter(|w| w.fd == t.fd).count() as u32;
+        let source = check::epoll_candidates(pid, fds, t)
+            .into_iter()
+            .find(|&c| fd_peek::epoll_watches_fd(pid, fd, t.fd, toff, c))
+            .ok_or_else(|| {
+                Error::Refused(vec![crate::Refusal::EpollTarget {
+                    pid,
+                    fd,
+                    target: t.fd,
+                    what: "a file the process no longer holds open".into(),
+                }])
+            })?;
+        watches.push(EpollWatch {
+            fd: t.fd,
+            source,
+            events: t.events,
+            data: t.data,
+        });
     }
     Ok(FdKind::Epoll { flags, watches })
 }

@@ -64,6 +64,7 @@ pub fn dump_fds(pid: i32) -> Result<Vec<FdImage>> {
         };
         peeked.insert(*id, (data, cap));
     }
+    let numbers: Vec<i32> = classes.iter().map(|(fd, _, _)| *fd).collect();
     let mut out: Vec<FdImage> = Vec::new();
     let mut seen: Vec<(i32, FdClass, u32)> = Vec::new();
     for (fd, class, info) in classes {
@@ -86,7 +87,7 @@ pub fn dump_fds(pid: i32) -> Result<Vec<FdImage>> {
             FdClass::Eventfd => anon_fds::eventfd(pid, fd, flags)?,
             FdClass::Timerfd => anon_fds::timerfd(pid, fd, flags, &mut borrow)?,
             FdClass::Signalfd => anon_fds::signalfd(pid, fd, flags)?,
-            FdClass::Epoll => anon_fds::epoll(pid, fd, flags)?,
+            FdClass::Epoll => anon_fds::epoll(pid, fd, flags, &numbers)?,
             FdClass::Memfd(id) => memfd::memfd(pid, fd, id, flags, info.pos)?,
             FdClass::Path(path) => FdKind::Path {
                 path,

@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::Write;
 use std::sync::mpsc;
 
-use crate::check::is_shared_mem;
+use crate::check::{is_memfd, is_shared_mem};
 use crate::error::{Error, Result};
 use crate::image::format::Kind;
 use crate::image::format::{Backing, PAGES_CHUNK, VMA_GROWSDOWN, VMA_HEAP, VMA_SHARED, VmaImage};
@@ -30,7 +30,7 @@ pub fn vmas(pid: i32, mappings: &[Mapping]) -> Result<Vec<VmaImage>> {
         if m.name == "[heap]" {
             flags |= VMA_HEAP;
         }
-        let backing = if is_shared_mem(m) {
+        let backing = if is_shared_mem(m) || is_memfd(m) {
             let name = m
                 .name
                 .strip_prefix("/memfd:")
@@ -122,7 +122,14 @@ fn read_chunks(
 ) -> Result<()> {
     for v in vmas {
         let filter = match v.backing {
-            Backing::SharedMem { id, .. } if memfds.contains(&id) => continue,
+            // A memfd with a descriptor travels in its `FileData`: of its private mappings,
+            // only the copy-on-write copies.
+            Backing::SharedMem { id, .. } if memfds.contains(&id) => {
+                if v.flags & VMA_SHARED != 0 {
+                    continue;
+                }
+                PageFilter::AnonOnly
+            }
             Backing::Anon | Backing::SharedMem { .. } => PageFilter::Any,
             Backing::File { .. } if v.flags & VMA_SHARED != 0 => continue,
             Backing::File { .. } => PageFilter::AnonOnly,

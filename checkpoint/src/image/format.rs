@@ -655,8 +655,11 @@ pub enum FdKind {
 /// One target an epoll instance watches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EpollWatch {
-    /// The watched descriptor's number.
+    /// The number the watched file was registered under.
     pub fd: i32,
+    /// A descriptor that holds the watched file now: `fd` itself, unless `fd` was closed (or
+    /// reused) after the registration while the file stayed open under another number.
+    pub source: i32,
     /// `EPOLL*` event bits (including `EPOLLET`, `EPOLLONESHOT`, …).
     pub events: u32,
     /// The user data `epoll_wait` returns.
@@ -743,7 +746,7 @@ impl FdImage {
             FdKind::Epoll { flags, watches } => {
                 e.u32(6).u32(*flags).u32(watches.len() as u32);
                 for w in watches {
-                    e.i32(w.fd).u32(w.events).u64(w.data);
+                    e.i32(w.fd).i32(w.source).u32(w.events).u64(w.data);
                 }
             }
             FdKind::Memfd {
@@ -806,11 +809,12 @@ impl FdImage {
             },
             6 => {
                 let flags = d.u32()?;
-                let n = d.count(16)?;
+                let n = d.count(20)?;
                 let watches = (0..n)
                     .map(|_| {
                         Ok(EpollWatch {
                             fd: d.i32()?,
+                            source: d.i32()?,
                             events: d.u32()?,
                             data: d.u64()?,
                         })
@@ -851,7 +855,7 @@ pub enum Backing {
         /// Whether it was opened writable (shared writable mappings need `O_RDWR`).
         writable: bool,
     },
-    /// Shared anonymous memory or a memfd: recreated as a memfd.
+    /// Shared anonymous memory or a memfd (mapped shared or private): recreated as a memfd.
     SharedMem {
         /// Identity on the source host (mappings with the same id share memory).
         id: u64,

@@ -331,6 +331,56 @@ pub fn prepare(
     })
 }
 
+/// Registers `watch` with the epoll instance `epfd` of the new process. The kernel keys a watch
+/// by file and number: a file watched under a number that now names another file (or
+/// nothing) is put under that number for the `epoll_ctl`, and the number given back after.
+fn add_watch(
+    remote: &Remote,
+    mem: &RemoteMemory,
+    scratch: u64,
+    epfd: i32,
+    watch: &EpollWatch,
+    installs: &[Install],
+) -> Result<()> {
+    let fd = watch.fd as u64;
+    let displaced = watch.source != watch.fd;
+    let mut saved = None;
+    if displaced {
+        if let Some(i) = installs.iter().find(|i| i.target == watch.fd) {
+            let copy = remote.call(
+                "fcntl(F_DUPFD_CLOEXEC)",
+                libc::SYS_fcntl,
+                &[fd, libc::F_DUPFD_CLOEXEC as u64, 0],
+            )?;
+            saved = Some((copy, i.cloexec));
+        }
+        remote.call("dup3", libc::SYS_dup3, &[watch.source as u64, fd, 0])?;
+    }
+    // struct epoll_event is packed on x86-64: events u32, data u64.
+    let mut ev = [0u8; 12];
+    ev[..4].copy_from_slice(&watch.events.to_le_bytes());
+    ev[4..].copy_from_slice(&watch.data.to_le_bytes());
+    mem.write(scratch, &ev)
+        .map_err(|e| Error::os("writing an epoll_event", e))?;
+    remote.call(
+        "epoll_ctl",
+        libc::SYS_epoll_ctl,
+        &[epfd as u64, libc::EPOLL_CTL_ADD as u64, fd, scratch],
+    )?;
+    match saved {
+        Some((copy, cloexec)) => {
+            let flags = if cloexec { libc::O_CLOEXEC as u64 } else { 0 };
+            remote.call("dup3", libc::SYS_dup3, &[copy, fd, flags])?;
+            remote.call("close", libc::SYS_close, &[copy])?;
+        }
+        None if displaced => {
+            remote.call("close", libc::SYS_close, &[fd])?;
+        }
+        None => {}
+    }
+    Ok(())
+}
+
 /// Moves the inherited descriptors to their numbers in the new process, closes every other
 /// descriptor it has, then registers the epoll watches and adds the memfd seals. `scratch` is
 /// memory in the new process for an `epoll_event`.
@@ -365,22 +415,7 @@ pub fn install(
     for step in &plan.finish {
         match *step {
             Finish::Watch { epfd, watch } => {
-                // struct epoll_event is packed on x86-64: events u32, data u64.
-                let mut ev = [0u8; 12];
-                ev[..4].copy_from_slice(&watch.events.to_le_bytes());
-                ev[4..].copy_from_slice(&watch.data.to_le_bytes());
-                mem.write(scratch, &ev)
-                    .map_err(|e| Error::os("writing an epoll_event", e))?;
-                remote.call(
-                    "epoll_ctl",
-                    libc::SYS_epoll_ctl,
-                    &[
-                        epfd as u64,
-                        libc::EPOLL_CTL_ADD as u64,
-                        watch.fd as u64,
-                        scratch,
-                    ],
-                )?;
+                add_watch(remote, mem, scratch, epfd, &watch, &plan.installs)?;
             }
             Finish::Seal { fd, seals } => {
                 remote.call(

@@ -84,3 +84,47 @@ fn create(name: &str, size: u64) -> Result<OwnedFd> {
     }
     Ok(fd)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn image() -> Vec<FdImage> {
+        vec![FdImage {
+            fd: 3,
+            cloexec: false,
+            description: 0,
+            kind: FdKind::Memfd {
+                id: 9,
+                name: "m".into(),
+                flags: libc::O_RDWR as u32,
+                pos: 0,
+                size: 8192,
+                seals: 0,
+            },
+        }]
+    }
+
+    fn record(id: u64, offset: u64, data: &[u8]) -> Vec<u8> {
+        [&id.to_le_bytes()[..], &offset.to_le_bytes(), data].concat()
+    }
+
+    #[test]
+    fn contents_land_in_the_object_and_stay_inside_its_size() {
+        let fds = image();
+        let mut m = Memfds::default();
+        m.write(&fds, &record(9, 4096, b"abc")).unwrap();
+        let f = File::from(m.object(&fds, 9).unwrap().try_clone().unwrap());
+        assert_eq!(f.metadata().unwrap().len(), 8192);
+        let mut got = [0u8; 3];
+        f.read_exact_at(&mut got, 4096).unwrap();
+        assert_eq!(&got, b"abc");
+        for bad in [
+            record(9, 8190, b"abc"),
+            record(9, u64::MAX, b"a"),
+            record(5, 0, b"a"),
+        ] {
+            assert!(matches!(m.write(&fds, &bad), Err(Error::BadImage(_))));
+        }
+    }
+}

@@ -159,7 +159,8 @@ pub fn create_vmas(
                 }
             };
             let mut prot = v.prot;
-            if matches!(&v.backing, Backing::SharedMem { id, .. } if !memfds.contains_key(id))
+            if shared
+                && matches!(&v.backing, Backing::SharedMem { id, .. } if !memfds.contains_key(id))
                 && prot & libc::PROT_WRITE as u32 == 0
             {
                 prot |= libc::PROT_WRITE as u32;

@@ -49,6 +49,17 @@ int main(void) {
     watch(ep, inner, EPOLLIN, 105);
     int dup_ev0 = dup(ev0);
     watch(ep, dup_ev0, EPOLLIN, 107); /* the same file under another number, not ready */
+    /* Files watched under numbers that were closed or reused since (as zdtm's epoll01):
+     * pipe a under 60 (closed), pipe b and pipe c both under 61 (b's closed, c's open). */
+    int pa[2], pb[2], pc[2];
+    CHECK(pipe(pa) == 0 && pipe(pb) == 0 && pipe(pc) == 0, "more pipes");
+    CHECK(dup2(pa[0], 60) == 60, "dup 60");
+    watch(ep, 60, EPOLLIN, 111);
+    close(60);
+    CHECK(dup2(pb[0], 61) == 61, "dup 61");
+    watch(ep, 61, EPOLLIN, 112);
+    CHECK(dup2(pc[0], 61) == 61, "dup 61 again");
+    watch(ep, 61, EPOLLIN, 113);
     ready();
     wait_go();
 
@@ -74,5 +85,19 @@ int main(void) {
     write(dup_ev0, &one, 8);
     after = ready_set(ep, after_ev);
     CHECK(after & 1ULL << 10 && after & 1ULL << 7 && !(after & 1), "after MOD/DEL %#llx", (unsigned long long)after);
+    CHECK(fcntl(60, F_GETFD) < 0 && errno == EBADF, "fd 60 stays closed");
+    write(pa[1], "a", 1);
+    after = ready_set(ep, after_ev);
+    CHECK(after & 1ULL << 11 && !(after & 3ULL << 12), "pipe a, watched under closed 60 (%#llx)", (unsigned long long)after);
+    char c;
+    read(pa[0], &c, 1);
+    write(pb[1], "b", 1);
+    after = ready_set(ep, after_ev);
+    CHECK(after & 1ULL << 12 && !(after & 1ULL << 11) && !(after & 1ULL << 13), "pipe b, watched under reused 61 (%#llx)", (unsigned long long)after);
+    read(pb[0], &c, 1);
+    write(pc[1], "c", 1);
+    after = ready_set(ep, after_ev);
+    CHECK(after & 1ULL << 13 && !(after & 1ULL << 12), "pipe c under 61 (%#llx)", (unsigned long long)after);
+    CHECK(read(61, &c, 1) == 1 && c == 'c', "fd 61 is pipe c's read end");
     return finish();
 }

@@ -22,6 +22,9 @@ int main(void) {
     char *map = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, m, 0);
     CHECK(map != MAP_FAILED, "mmap");
     map[100] = 'Z';
+    char *priv = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE, m, 0);
+    CHECK(priv != MAP_FAILED && priv[100] == 'Z', "private mapping");
+    priv[4096] = 'P'; /* a copy-on-write copy */
     lseek(m, 12345, SEEK_SET);
     CHECK(fcntl(m, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) == 0, "seals");
 
@@ -63,6 +66,11 @@ int main(void) {
     CHECK(pwrite(m, "Q", 1, 200) == 1 && map[200] == 'Q', "descriptor write seen in the mapping");
     map[300] = 'R';
     CHECK(pread(m, &c, 1, 300) == 1 && c == 'R', "mapping write seen through the descriptor");
+    /* The private mapping keeps its copy and still sees the memfd's other pages. */
+    CHECK(priv[4096] == 'P' && map[4096] == pattern(4096), "private copy kept (%c)", priv[4096]);
+    CHECK(priv[200] == 'Q' && priv[300] == 'R', "private mapping sees the memfd");
+    priv[4097] = 'p';
+    CHECK(map[4097] == pattern(4097), "private write stays private");
 
     CHECK(fcntl(other, F_GET_SEALS) == F_SEAL_SEAL, "not sealable (%#x)", fcntl(other, F_GET_SEALS));
     CHECK(lseek(other, 0, SEEK_CUR) == 2, "other offset");
