@@ -1,11 +1,11 @@
-//! Memfd descriptors: name, size, seals, offset, and their contents streamed as `FileData`
+//! Memfd descriptors: name, size, seals, mode, owner, offset, and their contents streamed as `FileData`
 //! records in chunks, read through a description of the engine's own so the process's file
 //! offset stays put.
 
 use std::collections::HashSet;
 use std::fs::File;
 use std::io::Write;
-use std::os::unix::fs::{FileExt, OpenOptionsExt};
+use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt};
 
 use crate::error::{Error, Result};
 use crate::fd_peek;
@@ -34,18 +34,19 @@ pub fn memfd(pid: i32, fd: i32, id: u64, flags: u32, pos: u64) -> Result<FdKind>
         })?
         .to_string();
     let file = open(pid, fd)?;
-    let size = file
+    let meta = file
         .metadata()
-        .map_err(|e| Error::os(format!("fstat of the memfd of fd {fd}"), e))?
-        .len();
+        .map_err(|e| Error::os(format!("fstat of the memfd of fd {fd}"), e))?;
     let seals = fd_peek::seals(&file).map_err(|e| Error::os(format!("seals of fd {fd}"), e))?;
     Ok(FdKind::Memfd {
         id,
         name,
         flags,
         pos,
-        size,
+        size: meta.len(),
         seals,
+        mode: meta.mode() & 0o7777,
+        owner: (meta.uid(), meta.gid()),
     })
 }
 

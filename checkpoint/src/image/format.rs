@@ -649,6 +649,10 @@ pub enum FdKind {
         size: u64,
         /// `F_SEAL_*` seals.
         seals: u32,
+        /// Permission bits (`st_mode & 0o7777`).
+        mode: u32,
+        /// Owner: uid and gid.
+        owner: (u32, u32),
     },
 }
 
@@ -756,6 +760,8 @@ impl FdImage {
                 pos,
                 size,
                 seals,
+                mode,
+                owner,
             } => {
                 e.u32(7)
                     .u64(*id)
@@ -763,7 +769,10 @@ impl FdImage {
                     .u32(*flags)
                     .u64(*pos)
                     .u64(*size)
-                    .u32(*seals);
+                    .u32(*seals)
+                    .u32(*mode)
+                    .u32(owner.0)
+                    .u32(owner.1);
             }
         }
         e.0
@@ -829,6 +838,8 @@ impl FdImage {
                 pos: d.u64()?,
                 size: d.u64()?,
                 seals: d.u32()?,
+                mode: d.u32()?,
+                owner: (d.u32()?, d.u32()?),
             },
             k => return Err(Error::BadImage(format!("unknown fd kind {k}"))),
         };

@@ -85,6 +85,8 @@ mod tests {
                 pos: 3,
                 size: 1 << 20,
                 seals: 0b101,
+                mode: 0o642,
+                owner: (1000, 100),
             },
         ];
         for kind in kinds {

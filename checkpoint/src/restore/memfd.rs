@@ -19,12 +19,31 @@ pub struct Memfds {
     objects: HashMap<u64, OwnedFd>,
 }
 
-/// The name and size of memfd `id` as the image's `Fd` records describe it.
-fn describe(fds: &[FdImage], id: u64) -> Option<(&str, u64)> {
+/// What a memfd object is made with.
+#[derive(Debug, Clone, Copy)]
+struct Spec<'a> {
+    name: &'a str,
+    size: u64,
+    mode: u32,
+    owner: (u32, u32),
+}
+
+/// Memfd `id` as the image's `Fd` records describe it.
+fn describe(fds: &[FdImage], id: u64) -> Option<Spec<'_>> {
     fds.iter().find_map(|f| match &f.kind {
         FdKind::Memfd {
-            id: i, name, size, ..
-        } if *i == id => Some((name.as_str(), *size)),
+            id: i,
+            name,
+            size,
+            mode,
+            owner,
+            ..
+        } if *i == id => Some(Spec {
+            name,
+            size: *size,
+            mode: *mode,
+            owner: *owner,
+        }),
         _ => None,
     })
 }
@@ -35,9 +54,9 @@ impl Memfds {
         Ok(match self.objects.entry(id) {
             Entry::Occupied(e) => e.into_mut(),
             Entry::Vacant(v) => {
-                let (name, size) = describe(fds, id)
+                let spec = describe(fds, id)
                     .ok_or_else(|| Error::BadImage(format!("memfd {id} has no descriptor")))?;
-                v.insert(create(name, size)?)
+                v.insert(create(&spec)?)
             }
         })
     }
@@ -48,7 +67,7 @@ impl Memfds {
         let (id, offset, data) = split_file_data(payload)?;
         let size = describe(fds, id)
             .ok_or_else(|| Error::BadImage(format!("contents of an unknown memfd {id}")))?
-            .1;
+            .size;
         if offset
             .checked_add(data.len() as u64)
             .is_none_or(|end| end > size)
@@ -67,8 +86,14 @@ impl Memfds {
     }
 }
 
-/// A new memfd named `name` (sealable, so that its seals can be given back) of `size` bytes.
-fn create(name: &str, size: u64) -> Result<OwnedFd> {
+/// A new memfd as `spec` says (sealable, so that its seals can be given back).
+fn create(spec: &Spec) -> Result<OwnedFd> {
+    let Spec {
+        name,
+        size,
+        mode,
+        owner,
+    } = *spec;
     let c = CString::new(name)
         .map_err(|_| Error::BadImage("a memfd name contains a NUL byte".into()))?;
     // SAFETY: `c` is NUL-terminated and lives across the call.
@@ -82,11 +107,26 @@ fn create(name: &str, size: u64) -> Result<OwnedFd> {
     if unsafe { libc::ftruncate(fd.as_raw_fd(), size as libc::off_t) } < 0 {
         return Err(Error::last_os(format!("sizing the memfd {name} to {size}")));
     }
+    // SAFETY: fchown takes integers only.
+    if unsafe { libc::fchown(fd.as_raw_fd(), owner.0, owner.1) } < 0 {
+        return Err(Error::last_os(format!(
+            "giving the memfd {name} to {}:{}",
+            owner.0, owner.1
+        )));
+    }
+    // After the fchown, which clears set-id bits. SAFETY: fchmod takes integers only.
+    if unsafe { libc::fchmod(fd.as_raw_fd(), mode & 0o7777) } < 0 {
+        return Err(Error::last_os(format!(
+            "setting the mode of the memfd {name}"
+        )));
+    }
     Ok(fd)
 }
 
 #[cfg(test)]
 mod tests {
+    use std::os::unix::fs::MetadataExt;
+
     use super::*;
 
     fn image() -> Vec<FdImage> {
@@ -101,6 +141,8 @@ mod tests {
                 pos: 0,
                 size: 8192,
                 seals: 0,
+                mode: 0o642,
+                owner: (0, 0),
             },
         }]
     }
@@ -115,7 +157,8 @@ mod tests {
         let mut m = Memfds::default();
         m.write(&fds, &record(9, 4096, b"abc")).unwrap();
         let f = File::from(m.object(&fds, 9).unwrap().try_clone().unwrap());
-        assert_eq!(f.metadata().unwrap().len(), 8192);
+        let meta = f.metadata().unwrap();
+        assert_eq!((meta.len(), meta.mode() & 0o7777), (8192, 0o642));
         let mut got = [0u8; 3];
         f.read_exact_at(&mut got, 4096).unwrap();
         assert_eq!(&got, b"abc");

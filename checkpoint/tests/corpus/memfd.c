@@ -27,6 +27,11 @@ int main(void) {
     priv[4096] = 'P'; /* a copy-on-write copy */
     lseek(m, 12345, SEEK_SET);
     CHECK(fcntl(m, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) == 0, "seals");
+    CHECK(fchmod(m, 0642) == 0, "fchmod");
+    char mpath[64];
+    snprintf(mpath, sizeof mpath, "/proc/self/fd/%d", m);
+    int app = open(mpath, O_WRONLY | O_APPEND);
+    CHECK(app >= 0, "an appending description");
 
     int other = memfd_create("other", 0); /* not sealable: F_SEAL_SEAL */
     write(other, "hello", 5);
@@ -44,6 +49,9 @@ int main(void) {
     CHECK(strcmp(link, "/memfd:roam memfd (deleted)") == 0, "name: %s", link);
     struct stat st;
     CHECK(fstat(m, &st) == 0 && st.st_size == SIZE, "size %ld", (long)st.st_size);
+    CHECK((st.st_mode & 07777) == 0642, "mode %o", st.st_mode & 07777);
+    CHECK((fcntl(app, F_GETFL) & (O_APPEND | O_ACCMODE)) == (O_APPEND | O_WRONLY), "O_APPEND kept");
+    CHECK(lseek(app, 0, SEEK_CUR) == 0, "own offset");
     CHECK(lseek(m, 0, SEEK_CUR) == 12345, "offset %ld", (long)lseek(m, 0, SEEK_CUR));
     CHECK(fcntl(m, F_GETFD) & FD_CLOEXEC, "close-on-exec kept");
     CHECK(fcntl(m, F_GET_SEALS) == (F_SEAL_SHRINK | F_SEAL_GROW), "seals %#x", fcntl(m, F_GET_SEALS));
