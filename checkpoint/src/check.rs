@@ -5,6 +5,7 @@ use std::fs;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 
 use crate::error::Refusal;
+use crate::fdinfo;
 use crate::maps::{self, Mapping};
 use crate::proc_info;
 
@@ -20,6 +21,11 @@ pub(crate) fn is_shared_mem(m: &Mapping) -> bool {
             || m.name == "/dev/zero")
 }
 
+/// Whether a mapping, shared or private, is of a memfd (mapped from the restored memfd).
+pub(crate) fn is_memfd(m: &Mapping) -> bool {
+    m.name.starts_with("/memfd:") && m.name.ends_with(" (deleted)")
+}
+
 /// What an fd is, from its link in `/proc/PID/fd`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum FdClass {
@@ -29,6 +35,16 @@ pub(crate) enum FdClass {
     Pipe(u64),
     /// A FIFO at this path with this inode.
     Fifo(String, u64),
+    /// An eventfd.
+    Eventfd,
+    /// A timerfd.
+    Timerfd,
+    /// A signalfd.
+    Signalfd,
+    /// An epoll instance.
+    Epoll,
+    /// A memfd with this inode.
+    Memfd(u64),
 }
 
 /// Classifies fd `fd` of `pid`, or says why it cannot be migrated.
@@ -56,12 +72,19 @@ pub(crate) fn classify_fd(pid: i32, fd: i32) -> Result<FdClass, Refusal> {
     {
         return Ok(FdClass::Pipe(ino.parse().map_err(|_| unsupported(&link))?));
     }
+    match link.as_str() {
+        "anon_inode:[eventfd]" => return Ok(FdClass::Eventfd),
+        "anon_inode:[timerfd]" => return Ok(FdClass::Timerfd),
+        "anon_inode:[signalfd]" => return Ok(FdClass::Signalfd),
+        "anon_inode:[eventpoll]" => return Ok(FdClass::Epoll),
+        _ => {}
+    }
     if !link.starts_with('/') {
         return Err(unsupported(&link));
     }
     let meta = fs::metadata(format!("/proc/{pid}/fd/{fd}")).map_err(|_| gone())?;
-    if link.starts_with("/memfd:") {
-        return Err(unsupported(&format!("the memfd {link}")));
+    if link.starts_with("/memfd:") && link.ends_with(" (deleted)") && meta.is_file() {
+        return Ok(FdClass::Memfd(meta.ino()));
     }
     if link.ends_with(" (deleted)") || meta.nlink() == 0 && meta.is_file() {
         return Err(Refusal::DeletedFile {
@@ -95,6 +118,67 @@ pub(crate) fn classify_fd(pid: i32, fd: i32) -> Result<FdClass, Refusal> {
     Ok(FdClass::Path(link))
 }
 
+/// Inode of descriptor `fd` of `pid` (what an epoll fdinfo line names its target by).
+fn fd_ino(pid: i32, fd: i32) -> Option<u64> {
+    fs::metadata(format!("/proc/{pid}/fd/{fd}"))
+        .ok()
+        .map(|m| m.ino())
+}
+
+/// The descriptors of `pid` that may hold the file an epoll watch names: the number it was
+/// registered under first, then every other descriptor with the same inode. (Anonymous-inode
+/// files share one inode; `dump` tells them apart exactly with kcmp.)
+pub(crate) fn epoll_candidates(pid: i32, fds: &[i32], target: &fdinfo::EpollTarget) -> Vec<i32> {
+    let mut out: Vec<i32> = fds
+        .iter()
+        .copied()
+        .filter(|&f| fd_ino(pid, f) == Some(target.ino))
+        .collect();
+    if let Some(i) = out.iter().position(|&f| f == target.fd) {
+        out.swap(0, i);
+    }
+    out
+}
+
+/// Refusals caused by what the epoll instance `fd` of `pid` watches: each target must be a
+/// file the process holds open under some descriptor the engine can migrate.
+pub(crate) fn epoll_refusals(pid: i32, fd: i32, text: &str) -> Vec<Refusal> {
+    let watches = match fdinfo::epoll(text) {
+        Ok(w) => w,
+        Err(e) => {
+            return vec![Refusal::UnsupportedFd {
+                pid,
+                fd,
+                what: format!("an epoll instance whose fdinfo cannot be read ({e})"),
+            }];
+        }
+    };
+    let fds = proc_info::fds(pid).unwrap_or_default();
+    let mut out = Vec::new();
+    for w in watches {
+        let refuse = |what: String| Refusal::EpollTarget {
+            pid,
+            fd,
+            target: w.fd,
+            what,
+        };
+        let Some(&holder) = epoll_candidates(pid, &fds, &w).first() else {
+            out.push(refuse(
+                "closed, and its file is not open under another descriptor of the process".into(),
+            ));
+            continue;
+        };
+        match classify_fd(pid, holder) {
+            Ok(_) => {}
+            Err(Refusal::NotRunning { .. }) => out.push(refuse("closed".into())),
+            Err(Refusal::Socket { what, .. }) => out.push(refuse(format!("a socket ({what})"))),
+            Err(Refusal::Device { path, .. }) => out.push(refuse(format!("the device {path}"))),
+            Err(r) => out.push(refuse(format!("not migratable ({r})"))),
+        }
+    }
+    out
+}
+
 /// Refusals caused by a mapping.
 pub(crate) fn check_mapping(pid: i32, m: &Mapping, out: &mut Vec<Refusal>) {
     let name = m.name.as_str();
@@ -122,7 +206,7 @@ pub(crate) fn check_mapping(pid: i32, m: &Mapping, out: &mut Vec<Refusal>) {
         }
         return;
     }
-    if name.is_empty() || is_shared_mem(m) {
+    if name.is_empty() || is_shared_mem(m) || is_memfd(m) {
         return;
     }
     if name.ends_with(" (deleted)") {
@@ -214,9 +298,17 @@ pub(crate) fn refusals(pid: i32) -> Vec<Refusal> {
         });
     }
     for fd in proc_info::fds(pid).unwrap_or_default() {
-        if let Err(r) = classify_fd(pid, fd) {
+        let class = classify_fd(pid, fd);
+        if let Err(r) = class {
             out.push(r);
-        } else if let Ok(proc_info::FdInfo {
+            continue;
+        }
+        if class == Ok(FdClass::Epoll)
+            && let Ok(text) = proc_info::fdinfo_text(pid, fd)
+        {
+            out.extend(epoll_refusals(pid, fd, &text));
+        }
+        if let Ok(proc_info::FdInfo {
             lock: Some(lock), ..
         }) = proc_info::fdinfo(pid, fd)
         {

@@ -29,6 +29,20 @@ pub enum Refusal {
         /// What the kernel calls it (e.g. `anon_inode:[eventfd]`).
         what: String,
     },
+    /// An epoll instance watches a descriptor that cannot be migrated (or that was closed).
+    #[error(
+        "cannot checkpoint pid {pid}: the epoll fd {fd} watches fd {target}, which is {what}; an epoll instance is migrated only with everything it watches"
+    )]
+    EpollTarget {
+        /// Process id.
+        pid: i32,
+        /// The epoll descriptor.
+        fd: i32,
+        /// The watched descriptor's number.
+        target: i32,
+        /// What it is (e.g. `a socket (socket:[1234])`).
+        what: String,
+    },
     /// The process holds a device other than null, zero, full, random and urandom.
     #[error(
         "cannot checkpoint pid {pid}: fd {fd} is the device {path}; only /dev/null, zero, full, random and urandom are migrated"

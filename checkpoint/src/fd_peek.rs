@@ -1,12 +1,14 @@
 //! Looking at another process's open files: `pidfd_getfd` to borrow a descriptor, `tee` to copy
 //! a pipe's unread data without consuming it, `kcmp` to tell whether two descriptors share one
-//! open file description.
+//! open file description (or an epoll instance watches a descriptor), `timerfd_gettime`,
+//! memfd seals and `SEEK_DATA`/`SEEK_HOLE`.
 
 use std::fs::File;
 use std::io::{self, Read};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
 const KCMP_FILE: libc::c_long = 0;
+const KCMP_EPOLL_TFD: libc::c_long = 7;
 
 fn check(r: libc::c_long) -> io::Result<libc::c_long> {
     if r < 0 {
@@ -38,6 +40,63 @@ pub fn same_description(pid: i32, a: i32, b: i32) -> bool {
     // SAFETY: kcmp takes integers only.
     let r = unsafe { libc::syscall(libc::SYS_kcmp, pid, pid, KCMP_FILE, a, b) };
     r == 0
+}
+
+/// Whether the `toff`-th file the epoll instance `epfd` of `pid` watches under number `tfd` is
+/// the file behind descriptor `fd` of `pid`.
+pub fn epoll_watches_fd(pid: i32, epfd: i32, tfd: i32, toff: u32, fd: i32) -> bool {
+    // struct kcmp_epoll_slot: efd, tfd, toff.
+    let slot: [u32; 3] = [epfd as u32, tfd as u32, toff];
+    // SAFETY: kcmp reads the 12-byte slot, which lives across the call.
+    let r = unsafe { libc::syscall(libc::SYS_kcmp, pid, pid, KCMP_EPOLL_TFD, fd, slot.as_ptr()) };
+    r == 0
+}
+
+/// `timerfd_gettime`: the time remaining and the period. Also brings the expiration count up to
+/// date for a periodic timer (as a `read` would), so that fdinfo shows every expiration.
+pub fn timerfd_gettime(fd: &OwnedFd) -> io::Result<((u64, u64), (u64, u64))> {
+    // SAFETY: itimerspec is plain integers.
+    let mut its: libc::itimerspec = unsafe { std::mem::zeroed() };
+    // SAFETY: `its` is a valid out pointer for the call.
+    check(unsafe { libc::timerfd_gettime(fd.as_raw_fd(), &mut its) } as libc::c_long)?;
+    let ts = |t: libc::timespec| (t.tv_sec as u64, t.tv_nsec as u64);
+    Ok((ts(its.it_value), ts(its.it_interval)))
+}
+
+/// The current time of clock `clockid`.
+pub fn clock_now(clockid: i32) -> io::Result<(u64, u64)> {
+    // SAFETY: timespec is plain integers.
+    let mut t: libc::timespec = unsafe { std::mem::zeroed() };
+    // SAFETY: `t` is a valid out pointer for the call.
+    check(unsafe { libc::clock_gettime(clockid, &mut t) } as libc::c_long)?;
+    Ok((t.tv_sec as u64, t.tv_nsec as u64))
+}
+
+/// The `F_SEAL_*` seals of a memfd.
+pub fn seals(fd: &impl AsRawFd) -> io::Result<u32> {
+    // SAFETY: F_GET_SEALS takes no argument.
+    let r = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GET_SEALS) };
+    check(r as libc::c_long).map(|v| v as u32)
+}
+
+/// The first range `[start, end)` of `fd` at or after `from` that holds data (`SEEK_DATA`,
+/// `SEEK_HOLE`), or `None` past the last one. Moves the file offset: use a description of
+/// one's own.
+pub fn next_data(fd: &impl AsRawFd, from: u64) -> io::Result<Option<(u64, u64)>> {
+    // SAFETY: lseek takes integers only.
+    let start = unsafe { libc::lseek(fd.as_raw_fd(), from as i64, libc::SEEK_DATA) };
+    if start < 0 {
+        let e = io::Error::last_os_error();
+        return if e.raw_os_error() == Some(libc::ENXIO) {
+            Ok(None)
+        } else {
+            Err(e)
+        };
+    }
+    // SAFETY: lseek takes integers only.
+    let end = unsafe { libc::lseek(fd.as_raw_fd(), start, libc::SEEK_HOLE) };
+    let end = check(end as libc::c_long)?;
+    Ok(Some((start as u64, end as u64)))
 }
 
 fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {

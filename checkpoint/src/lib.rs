@@ -13,9 +13,11 @@
 //!
 //! The image format is in `FORMAT.md`. Unsafe code is confined to the modules that own a kernel
 //! interface, each behind a safe API: `ptrace` (ptrace, waitpid, get_robust_list),
-//! `remote_memory` (process_vm_readv/writev), `fd_peek` (pidfd_getfd, tee, kcmp), `maps` (the
-//! PAGEMAP_SCAN ioctl), `host` (xgetbv), `restore::spawn` (fork and clone3) and
-//! `restore::files` (opening descriptors in the restorer). Everything done *inside* the target
+//! `remote_memory` (process_vm_readv/writev), `fd_peek` (pidfd_getfd, tee, kcmp,
+//! timerfd_gettime, seals, SEEK_DATA), `maps` (the PAGEMAP_SCAN ioctl), `host` (xgetbv),
+//! `restore::spawn` (fork and clone3), `restore::files` (opening descriptors in the restorer),
+//! `restore::anon_fds` (eventfd, timerfd, signalfd, epoll) and `restore::memfd`
+//! (memfd_create). Everything done *inside* the target
 //! goes through `remote_syscall`, which is safe: it only sets registers of a stopped thread.
 
 #![warn(missing_docs)]
@@ -24,6 +26,7 @@ mod check;
 mod dump;
 mod error;
 mod fd_peek;
+mod fdinfo;
 mod host;
 pub mod image;
 mod maps;

@@ -195,9 +195,14 @@ pub struct FdInfo {
     pub lock: Option<String>,
 }
 
+/// The text of `/proc/PID/fdinfo/N`.
+pub fn fdinfo_text(pid: i32, fd: i32) -> io::Result<String> {
+    fs::read_to_string(format!("/proc/{pid}/fdinfo/{fd}"))
+}
+
 /// Reads `/proc/PID/fdinfo/N`.
 pub fn fdinfo(pid: i32, fd: i32) -> io::Result<FdInfo> {
-    let text = fs::read_to_string(format!("/proc/{pid}/fdinfo/{fd}"))?;
+    let text = fdinfo_text(pid, fd)?;
     let mut i = FdInfo::default();
     for line in text.lines() {
         let Some((k, v)) = line.split_once(':') else {

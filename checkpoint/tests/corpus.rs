@@ -143,3 +143,49 @@ fn threads_run_on_after_a_dump_that_leaves_them_running() {
     assert_eq!(stats.threads, 5);
     p.expect_ok();
 }
+
+#[test]
+fn eventfd_counters_survive() {
+    let dir = scratch("eventfd");
+    let mut p = Proc::start("eventfd", &[]);
+    p.wait_for("ready\n");
+    p.migrate_and_check(&dir);
+}
+
+#[test]
+fn timerfd_expirations_and_times_survive() {
+    let dir = scratch("timerfd");
+    let mut p = Proc::start("timerfd", &[]);
+    p.wait_for("ready\n");
+    p.migrate_and_check(&dir);
+}
+
+#[test]
+fn signalfd_reads_pending_and_new_signals() {
+    let dir = scratch("signalfd");
+    let mut p = Proc::start("signalfd", &[]);
+    p.wait_for("ready\n");
+    p.migrate_and_check(&dir);
+}
+
+#[test]
+fn epoll_watches_survive() {
+    let dir = scratch("epoll");
+    let mut p = Proc::start("epoll", &[]);
+    p.wait_for("ready\n");
+    p.migrate_and_check(&dir);
+}
+
+#[test]
+fn memfd_comes_back_as_one_object_with_its_mapping() {
+    let dir = scratch("memfd");
+    let mut p = Proc::start("memfd", &[]);
+    p.wait_for("ready\n");
+    let stats = p.migrate_and_check(&dir);
+    // The memfd's 3 MiB travel once, in its file data, not again as memory of its mapping.
+    assert!(
+        stats.image_bytes - stats.memory_bytes >= 3 << 20,
+        "{stats:?}"
+    );
+    assert!(stats.memory_bytes < 3 << 20, "{stats:?}");
+}

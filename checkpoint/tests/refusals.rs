@@ -39,12 +39,21 @@ fn socket_is_refused() {
 }
 
 #[test]
-fn eventfd_is_refused() {
+fn epoll_watching_a_socket_is_refused() {
     refused(
-        "eventfd",
+        "epoll-socket",
         "",
-        |r| matches!(r, Refusal::UnsupportedFd { fd: 3, .. }),
-        "eventfd",
+        |r| {
+            matches!(
+                r,
+                Refusal::EpollTarget {
+                    fd: 4,
+                    target: 3,
+                    ..
+                }
+            )
+        },
+        "the epoll fd 4 watches fd 3, which is a socket (socket:[",
     );
 }
 

@@ -1,9 +1,11 @@
 //! Open file descriptors: what each one is, its flags, offset and, for pipes the process holds
-//! both ends of, the unread data.
+//! both ends of, the unread data. Anonymous kernel objects are described by `anon_fds`, memfds
+//! by `memfd`.
 
 use std::collections::HashMap;
-use std::os::fd::OwnedFd;
 
+use super::anon_fds::{self, Borrower};
+use super::memfd;
 use crate::check::{FdClass, classify_fd};
 use crate::error::{Error, Result};
 use crate::fd_peek;
@@ -41,7 +43,7 @@ pub fn dump_fds(pid: i32) -> Result<Vec<FdImage>> {
     }
     // Capacity of every pipe, and the unread data of pipes whose both ends travel (the data of
     // an outside pipe stays in it for whoever holds it).
-    let mut pidfd: Option<OwnedFd> = None;
+    let mut borrow = Borrower::new(pid);
     let mut peeked: HashMap<u64, (Vec<u8>, u32)> = HashMap::new();
     for (fd, class, info) in &classes {
         let (FdClass::Pipe(id) | FdClass::Fifo(_, id)) = class else {
@@ -52,11 +54,7 @@ pub fn dump_fds(pid: i32) -> Result<Vec<FdImage>> {
         if peeked.get(id).is_some_and(|_| !(want_data && readable)) {
             continue;
         }
-        if pidfd.is_none() {
-            pidfd = Some(fd_peek::pidfd_open(pid).map_err(|e| Error::os("pidfd_open", e))?);
-        }
-        let borrowed = fd_peek::getfd(pidfd.as_ref().expect("opened above"), *fd)
-            .map_err(|e| Error::os(format!("pidfd_getfd of fd {fd}"), e))?;
+        let borrowed = borrow.get(*fd)?;
         let cap = fd_peek::pipe_capacity(&borrowed).unwrap_or(65536);
         let data = if want_data && readable {
             fd_peek::peek_pipe(&borrowed)
@@ -66,6 +64,7 @@ pub fn dump_fds(pid: i32) -> Result<Vec<FdImage>> {
         };
         peeked.insert(*id, (data, cap));
     }
+    let numbers: Vec<i32> = classes.iter().map(|(fd, _, _)| *fd).collect();
     let mut out: Vec<FdImage> = Vec::new();
     let mut seen: Vec<(i32, FdClass, u32)> = Vec::new();
     for (fd, class, info) in classes {
@@ -79,7 +78,17 @@ pub fn dump_fds(pid: i32) -> Result<Vec<FdImage>> {
             .map(|(_, _, d)| *d)
             .unwrap_or(out.len() as u32);
         seen.push((fd, class.clone(), description));
+        let shared = description != out.len() as u32;
         let kind = match class {
+            // A description shared with an earlier fd is recreated from that one.
+            FdClass::Eventfd | FdClass::Timerfd | FdClass::Signalfd | FdClass::Epoll if shared => {
+                out[description as usize].kind.clone()
+            }
+            FdClass::Eventfd => anon_fds::eventfd(pid, fd, flags)?,
+            FdClass::Timerfd => anon_fds::timerfd(pid, fd, flags, &mut borrow)?,
+            FdClass::Signalfd => anon_fds::signalfd(pid, fd, flags)?,
+            FdClass::Epoll => anon_fds::epoll(pid, fd, flags, &numbers)?,
+            FdClass::Memfd(id) => memfd::memfd(pid, fd, id, flags, info.pos)?,
             FdClass::Path(path) => FdKind::Path {
                 path,
                 flags,

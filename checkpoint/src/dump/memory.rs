@@ -1,10 +1,11 @@
 //! Mappings and the pages that must travel with them.
 
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::Write;
 use std::sync::mpsc;
 
-use crate::check::is_shared_mem;
+use crate::check::{is_memfd, is_shared_mem};
 use crate::error::{Error, Result};
 use crate::image::format::Kind;
 use crate::image::format::{Backing, PAGES_CHUNK, VMA_GROWSDOWN, VMA_HEAP, VMA_SHARED, VmaImage};
@@ -29,7 +30,7 @@ pub fn vmas(pid: i32, mappings: &[Mapping]) -> Result<Vec<VmaImage>> {
         if m.name == "[heap]" {
             flags |= VMA_HEAP;
         }
-        let backing = if is_shared_mem(m) {
+        let backing = if is_shared_mem(m) || is_memfd(m) {
             let name = m
                 .name
                 .strip_prefix("/memfd:")
@@ -76,7 +77,8 @@ type Chunk = Result<(u64, Vec<u8>, u32)>;
 
 /// Streams the pages of every mapping that hold data of their own: all touched pages of
 /// anonymous and shared memory, and the copy-on-write copies of private file mappings. Shared
-/// file mappings travel in their file.
+/// file mappings travel in their file, and mappings of the memfds in `memfds` (which have a
+/// descriptor) in that memfd's `FileData` records.
 ///
 /// A helper thread finds the pages, reads them and checksums them while this thread writes
 /// the previous chunk to the sink, so the freeze lasts about as long as the slower of the two
@@ -84,6 +86,7 @@ type Chunk = Result<(u64, Vec<u8>, u32)>;
 pub fn write_pages<W: Write>(
     pid: i32,
     vmas: &[VmaImage],
+    memfds: &HashSet<u64>,
     mem: &RemoteMemory,
     out: &mut ImageWriter<W>,
 ) -> Result<()> {
@@ -93,7 +96,7 @@ pub fn write_pages<W: Write>(
     let (recycle, spare) = mpsc::channel::<Vec<u8>>();
     std::thread::scope(|scope| {
         scope.spawn(move || {
-            let result = read_chunks(&pagemap, vmas, mem, &spare, &tx);
+            let result = read_chunks(&pagemap, vmas, memfds, mem, &spare, &tx);
             if let Err(e) = result {
                 // The writer may be gone already (it failed first); nothing to tell then.
                 let _ = tx.send(Err(e));
@@ -112,12 +115,21 @@ pub fn write_pages<W: Write>(
 fn read_chunks(
     pagemap: &File,
     vmas: &[VmaImage],
+    memfds: &HashSet<u64>,
     mem: &RemoteMemory,
     spare: &mpsc::Receiver<Vec<u8>>,
     tx: &mpsc::SyncSender<Chunk>,
 ) -> Result<()> {
     for v in vmas {
         let filter = match v.backing {
+            // A memfd with a descriptor travels in its `FileData`: of its private mappings,
+            // only the copy-on-write copies.
+            Backing::SharedMem { id, .. } if memfds.contains(&id) => {
+                if v.flags & VMA_SHARED != 0 {
+                    continue;
+                }
+                PageFilter::AnonOnly
+            }
             Backing::Anon | Backing::SharedMem { .. } => PageFilter::Any,
             Backing::File { .. } if v.flags & VMA_SHARED != 0 => continue,
             Backing::File { .. } => PageFilter::AnonOnly,

@@ -5,11 +5,14 @@
 //! sink while it is frozen (stop-and-copy). The freeze ends when it is detached (or killed, if
 //! it moves).
 
+mod anon_fds;
 mod files;
 mod freeze;
+mod memfd;
 mod memory;
 mod state;
 
+use std::collections::HashSet;
 use std::fs;
 use std::io::Write;
 use std::time::{Duration, Instant};
@@ -17,7 +20,7 @@ use std::time::{Duration, Instant};
 use crate::check;
 use crate::error::{Error, Result};
 use crate::host;
-use crate::image::format::{Kind, MmFields, ProcessImage};
+use crate::image::format::{FdKind, Kind, MmFields, ProcessImage};
 use crate::image::writer::ImageWriter;
 use crate::maps;
 use crate::proc_info;
@@ -267,11 +270,20 @@ fn capture<W: Write>(
     for f in &fds {
         out.record(Kind::Fd, &[&f.encode()])?;
     }
+    let t = Instant::now();
+    memfd::write_contents(pid, &fds, out)?;
     for v in &vmas {
         out.record(Kind::Vma, &[&v.encode()])?;
     }
-    let t = Instant::now();
-    memory::write_pages(pid, &vmas, &mem, out)?;
+    // A memfd that also has a descriptor travels once, in its `FileData` records.
+    let memfds: HashSet<u64> = fds
+        .iter()
+        .filter_map(|f| match f.kind {
+            FdKind::Memfd { id, .. } => Some(id),
+            _ => None,
+        })
+        .collect();
+    memory::write_pages(pid, &vmas, &memfds, &mem, out)?;
     stats.memory_time = t.elapsed();
     Ok(())
 }

@@ -8,7 +8,7 @@ use crate::ptrace::{REGS_WORDS, SIGINFO_SIZE};
 /// First bytes of every image.
 pub const MAGIC: [u8; 8] = *b"ROAMCKPT";
 /// Version of the format this crate writes and reads.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 /// Largest payload of one record.
 pub const MAX_RECORD: usize = 16 << 20;
 /// Largest amount of memory carried by one `Pages` record.
@@ -32,6 +32,8 @@ pub enum Kind {
     Pages = 6,
     /// End marker ([`EndImage`]).
     End = 7,
+    /// Contents of a memfd: its id, an offset and bytes ([`split_file_data`]).
+    FileData = 8,
 }
 
 impl Kind {
@@ -45,6 +47,7 @@ impl Kind {
             5 => Kind::Vma,
             6 => Kind::Pages,
             7 => Kind::End,
+            8 => Kind::FileData,
             _ => return None,
         })
     }
@@ -601,6 +604,86 @@ pub enum FdKind {
         /// Pipe capacity.
         capacity: u32,
     },
+    /// An eventfd.
+    Eventfd {
+        /// Counter value.
+        count: u64,
+        /// `EFD_SEMAPHORE` semantics.
+        semaphore: bool,
+        /// Status flags (`O_NONBLOCK`).
+        flags: u32,
+    },
+    /// A timerfd.
+    Timerfd {
+        /// Status flags (`O_NONBLOCK`).
+        flags: u32,
+        /// Clock, expirations and times.
+        state: TimerfdState,
+    },
+    /// A signalfd.
+    Signalfd {
+        /// Signals it reads.
+        mask: u64,
+        /// Status flags (`O_NONBLOCK`).
+        flags: u32,
+    },
+    /// An epoll instance.
+    Epoll {
+        /// Status flags.
+        flags: u32,
+        /// What it watches, registered again once every descriptor exists.
+        watches: Vec<EpollWatch>,
+    },
+    /// A memfd; its contents follow the `Fd` records as `FileData` records.
+    Memfd {
+        /// Inode on the source host (descriptors and shared mappings with the same id are one
+        /// object).
+        id: u64,
+        /// Name given to `memfd_create`.
+        name: String,
+        /// Open flags (`O_ACCMODE`, `O_APPEND`, …).
+        flags: u32,
+        /// File offset.
+        pos: u64,
+        /// File size.
+        size: u64,
+        /// `F_SEAL_*` seals.
+        seals: u32,
+        /// Permission bits (`st_mode & 0o7777`).
+        mode: u32,
+        /// Owner: uid and gid.
+        owner: (u32, u32),
+    },
+}
+
+/// One target an epoll instance watches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EpollWatch {
+    /// The number the watched file was registered under.
+    pub fd: i32,
+    /// A descriptor that holds the watched file now: `fd` itself, unless `fd` was closed (or
+    /// reused) after the registration while the file stayed open under another number.
+    pub source: i32,
+    /// `EPOLL*` event bits (including `EPOLLET`, `EPOLLONESHOT`, …).
+    pub events: u32,
+    /// The user data `epoll_wait` returns.
+    pub data: u64,
+}
+
+/// The state of a timerfd.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TimerfdState {
+    /// Clock id (`CLOCK_MONOTONIC`, `CLOCK_REALTIME`, …).
+    pub clockid: i32,
+    /// `timerfd_settime` flags (`TFD_TIMER_ABSTIME`, `TFD_TIMER_CANCEL_ON_SET`).
+    pub settime_flags: u32,
+    /// Expirations not read yet.
+    pub ticks: u64,
+    /// Next expiration: absolute on the timer's clock with `TFD_TIMER_ABSTIME`, otherwise the
+    /// time that remained; 0 and 0: disarmed.
+    pub value: (u64, u64),
+    /// Period (seconds, nanoseconds); 0 and 0: one-shot.
+    pub interval: (u64, u64),
 }
 
 /// One file descriptor.
@@ -643,6 +726,54 @@ impl FdImage {
                     .bytes(data)
                     .u32(*capacity);
             }
+            FdKind::Eventfd {
+                count,
+                semaphore,
+                flags,
+            } => {
+                e.u32(3).u64(*count).u32(*semaphore as u32).u32(*flags);
+            }
+            FdKind::Timerfd { flags, state } => {
+                e.u32(4)
+                    .u32(*flags)
+                    .i32(state.clockid)
+                    .u32(state.settime_flags)
+                    .u64(state.ticks)
+                    .u64(state.value.0)
+                    .u64(state.value.1)
+                    .u64(state.interval.0)
+                    .u64(state.interval.1);
+            }
+            FdKind::Signalfd { mask, flags } => {
+                e.u32(5).u64(*mask).u32(*flags);
+            }
+            FdKind::Epoll { flags, watches } => {
+                e.u32(6).u32(*flags).u32(watches.len() as u32);
+                for w in watches {
+                    e.i32(w.fd).i32(w.source).u32(w.events).u64(w.data);
+                }
+            }
+            FdKind::Memfd {
+                id,
+                name,
+                flags,
+                pos,
+                size,
+                seals,
+                mode,
+                owner,
+            } => {
+                e.u32(7)
+                    .u64(*id)
+                    .str(name)
+                    .u32(*flags)
+                    .u64(*pos)
+                    .u64(*size)
+                    .u32(*seals)
+                    .u32(*mode)
+                    .u32(owner.0)
+                    .u32(owner.1);
+            }
         }
         e.0
     }
@@ -665,6 +796,50 @@ impl FdImage {
                 internal: d.u32()? != 0,
                 data: d.bytes()?.to_vec(),
                 capacity: d.u32()?,
+            },
+            3 => FdKind::Eventfd {
+                count: d.u64()?,
+                semaphore: d.u32()? != 0,
+                flags: d.u32()?,
+            },
+            4 => FdKind::Timerfd {
+                flags: d.u32()?,
+                state: TimerfdState {
+                    clockid: d.i32()?,
+                    settime_flags: d.u32()?,
+                    ticks: d.u64()?,
+                    value: (d.u64()?, d.u64()?),
+                    interval: (d.u64()?, d.u64()?),
+                },
+            },
+            5 => FdKind::Signalfd {
+                mask: d.u64()?,
+                flags: d.u32()?,
+            },
+            6 => {
+                let flags = d.u32()?;
+                let n = d.count(20)?;
+                let watches = (0..n)
+                    .map(|_| {
+                        Ok(EpollWatch {
+                            fd: d.i32()?,
+                            source: d.i32()?,
+                            events: d.u32()?,
+                            data: d.u64()?,
+                        })
+                    })
+                    .collect::<Result<_>>()?;
+                FdKind::Epoll { flags, watches }
+            }
+            7 => FdKind::Memfd {
+                id: d.u64()?,
+                name: d.str()?,
+                flags: d.u32()?,
+                pos: d.u64()?,
+                size: d.u64()?,
+                seals: d.u32()?,
+                mode: d.u32()?,
+                owner: (d.u32()?, d.u32()?),
             },
             k => return Err(Error::BadImage(format!("unknown fd kind {k}"))),
         };
@@ -691,7 +866,7 @@ pub enum Backing {
         /// Whether it was opened writable (shared writable mappings need `O_RDWR`).
         writable: bool,
     },
-    /// Shared anonymous memory or a memfd: recreated as a memfd.
+    /// Shared anonymous memory or a memfd (mapped shared or private): recreated as a memfd.
     SharedMem {
         /// Identity on the source host (mappings with the same id share memory).
         id: u64,
@@ -783,6 +958,14 @@ impl VmaImage {
             backing,
         })
     }
+}
+
+/// Splits a `FileData` payload into the memfd's id, the offset and the bytes.
+pub fn split_file_data(payload: &[u8]) -> Result<(u64, u64, &[u8])> {
+    let mut d = Dec::new(payload);
+    let id = d.u64()?;
+    let offset = d.u64()?;
+    Ok((id, offset, d.buf))
 }
 
 /// The end marker: what the reader must have seen.

@@ -48,6 +48,75 @@ mod tests {
     }
 
     #[test]
+    fn descriptor_kinds_round_trip() {
+        let kinds = [
+            FdKind::Eventfd {
+                count: 1 << 40,
+                semaphore: true,
+                flags: 0o4002,
+            },
+            FdKind::Timerfd {
+                flags: 0o4002,
+                state: TimerfdState {
+                    clockid: 1,
+                    settime_flags: 1,
+                    ticks: 9,
+                    value: (5, 6),
+                    interval: (0, 50_000_000),
+                },
+            },
+            FdKind::Signalfd {
+                mask: 0x200,
+                flags: 2,
+            },
+            FdKind::Epoll {
+                flags: 2,
+                watches: vec![EpollWatch {
+                    fd: 4,
+                    source: 9,
+                    events: 0x8000_0001,
+                    data: u64::MAX,
+                }],
+            },
+            FdKind::Memfd {
+                id: 258,
+                name: "a memfd".into(),
+                flags: 0o100002,
+                pos: 3,
+                size: 1 << 20,
+                seals: 0b101,
+                mode: 0o642,
+                owner: (1000, 100),
+            },
+        ];
+        for kind in kinds {
+            let f = FdImage {
+                fd: 7,
+                cloexec: true,
+                description: 2,
+                kind,
+            };
+            let bytes = f.encode();
+            assert_eq!(FdImage::decode(&bytes).unwrap(), f);
+            assert!(matches!(
+                FdImage::decode(&bytes[..bytes.len() - 1]),
+                Err(Error::BadImage(_))
+            ));
+        }
+        let mut payload = 258u64.to_le_bytes().to_vec();
+        payload.extend_from_slice(&4096u64.to_le_bytes());
+        payload.extend_from_slice(b"data");
+        assert_eq!(
+            split_file_data(&payload).unwrap(),
+            (258, 4096, &b"data"[..])
+        );
+        assert!(matches!(
+            split_file_data(&payload[..12]),
+            Err(Error::BadImage(_))
+        ));
+    }
+
+    #[test]
     fn round_trip() {
         assert_eq!(read_all(&sample()).unwrap(), 3);
     }

@@ -1,6 +1,8 @@
-//! File descriptors: opened (or created, for pipes) in the restorer before the new process is
-//! forked, so the new process inherits them at high numbers; then moved into place there with
-//! injected `dup3` and the rest closed with `close_range`.
+//! File descriptors: opened (or created, for pipes, memfds and anonymous kernel objects) in the
+//! restorer before the new process is forked, so the new process inherits them at high numbers;
+//! then moved into place there with injected `dup3` and the rest closed with `close_range`.
+//! Last, once every descriptor has its number, epoll instances get their watches (`epoll_ctl`)
+//! and memfds their seals, both injected.
 
 use std::collections::HashMap;
 use std::ffi::CString;
@@ -8,9 +10,12 @@ use std::fs::File;
 use std::io::Write;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
+use super::anon_fds;
+use super::memfd::Memfds;
 use crate::error::{Error, Result};
 use crate::fd_peek;
-use crate::image::format::{FdImage, FdKind};
+use crate::image::format::{EpollWatch, FdImage, FdKind, TimerfdState};
+use crate::remote_memory::RemoteMemory;
 use crate::remote_syscall::Remote;
 
 /// Descriptors ready to be inherited, each at a number above every target number.
@@ -18,6 +23,58 @@ use crate::remote_syscall::Remote;
 pub struct Prepared {
     /// `(target fd, descriptor in the restorer, close-on-exec)`.
     fds: Vec<(i32, OwnedFd, bool)>,
+    /// Memfd objects by id, for the shared mappings of them.
+    memfds: Vec<(u64, OwnedFd)>,
+    /// What to do once every descriptor has its number.
+    finish: Vec<Finish>,
+    /// Timerfds, armed just before the process is released.
+    timers: Vec<(OwnedFd, TimerfdState)>,
+}
+
+/// A step done inside the new process once every descriptor has its number.
+#[derive(Debug, Clone, Copy)]
+pub enum Finish {
+    /// `epoll_ctl(epfd, EPOLL_CTL_ADD, watch.fd, …)`.
+    Watch {
+        /// The epoll instance's number.
+        epfd: i32,
+        /// What it watches.
+        watch: EpollWatch,
+    },
+    /// `fcntl(fd, F_ADD_SEALS, seals)`.
+    Seal {
+        /// A descriptor of the memfd.
+        fd: i32,
+        /// `F_SEAL_*` bits.
+        seals: u32,
+    },
+}
+
+/// The numbers the new process inherited and what to do with them.
+#[derive(Debug, Default)]
+pub struct InstallPlan {
+    /// Where each descriptor goes.
+    pub installs: Vec<Install>,
+    /// Memfd objects by id, with their inherited numbers (mapped by `memory::create_vmas`).
+    pub memfds: HashMap<u64, u64>,
+    /// Epoll watches and seals, after the descriptors are in place.
+    pub finish: Vec<Finish>,
+    /// The timerfds, armed by the restorer just before the process is released.
+    pub timers: Timers,
+}
+
+/// Timerfds the restorer keeps a copy of, to arm them as late as possible.
+#[derive(Debug, Default)]
+pub struct Timers(Vec<(OwnedFd, TimerfdState)>);
+
+impl Timers {
+    /// Arms every timerfd: relative ones count down from what remained at the checkpoint,
+    /// absolute ones keep their time; pending expirations come back.
+    pub fn arm(&self) -> Result<()> {
+        self.0
+            .iter()
+            .try_for_each(|(fd, state)| anon_fds::arm_timerfd(fd, state))
+    }
 }
 
 /// Where one inherited descriptor goes in the new process.
@@ -32,16 +89,29 @@ pub struct Install {
 }
 
 impl Prepared {
-    /// What [`install`] needs once the new process holds its copies.
-    pub fn install_plan(&self) -> Vec<Install> {
-        self.fds
+    /// What [`install`] needs once the new process holds its copies; keeps the timerfds and
+    /// drops every other descriptor of the restorer's.
+    pub fn into_plan(self) -> InstallPlan {
+        let installs = self
+            .fds
             .iter()
             .map(|(target, fd, cloexec)| Install {
                 target: *target,
                 inherited: fd.as_raw_fd(),
                 cloexec: *cloexec,
             })
-            .collect()
+            .collect();
+        let memfds = self
+            .memfds
+            .iter()
+            .map(|(id, fd)| (*id, fd.as_raw_fd() as u64))
+            .collect();
+        InstallPlan {
+            installs,
+            memfds,
+            finish: self.finish,
+            timers: Timers(self.timers),
+        }
     }
 }
 
@@ -131,6 +201,7 @@ fn open_fifo(path: &str, flags: u32, data: &[u8]) -> Result<OwnedFd> {
 /// process).
 pub fn prepare(
     fds: &[FdImage],
+    mut memfds: Memfds,
     inherit: Vec<(i32, OwnedFd)>,
     orphan_outside_pipes: bool,
 ) -> Result<Prepared> {
@@ -145,6 +216,9 @@ pub fn prepare(
     let mut descriptions: HashMap<u32, OwnedFd> = HashMap::new();
     let mut pipes: HashMap<u64, (OwnedFd, OwnedFd)> = HashMap::new();
     let mut out = Vec::new();
+    let mut finish = Vec::new();
+    let mut timers = Vec::new();
+    let mut objects: Vec<(u64, OwnedFd)> = Vec::new();
     for f in fds {
         if let Some(given) = inherit.remove(&f.fd) {
             out.push((f.fd, dup_above(&given, base)?, f.cloexec));
@@ -188,6 +262,59 @@ pub fn prepare(
                 set_status_flags(&fd, *flags)?;
                 fd
             }
+            FdKind::Eventfd {
+                count,
+                semaphore,
+                flags,
+            } => {
+                let fd = anon_fds::eventfd(*count, *semaphore)?;
+                set_status_flags(&fd, *flags)?;
+                fd
+            }
+            FdKind::Timerfd { flags, state } => {
+                let fd = anon_fds::timerfd(state)?;
+                set_status_flags(&fd, *flags)?;
+                let copy = fd
+                    .try_clone()
+                    .map_err(|e| Error::os("duplicating a timerfd", e))?;
+                timers.push((copy, *state));
+                fd
+            }
+            FdKind::Signalfd { mask, flags } => {
+                let fd = anon_fds::signalfd(*mask)?;
+                set_status_flags(&fd, *flags)?;
+                fd
+            }
+            FdKind::Epoll { flags, watches } => {
+                let fd = anon_fds::epoll()?;
+                set_status_flags(&fd, *flags)?;
+                finish.extend(watches.iter().map(|w| Finish::Watch {
+                    epfd: f.fd,
+                    watch: *w,
+                }));
+                fd
+            }
+            FdKind::Memfd {
+                id,
+                flags,
+                pos,
+                seals,
+                ..
+            } => {
+                let object = memfds.object(fds, *id)?;
+                if !objects.iter().any(|(i, _)| i == id) {
+                    objects.push((*id, dup_above(object, base)?));
+                    if *seals != 0 {
+                        finish.push(Finish::Seal {
+                            fd: f.fd,
+                            seals: *seals,
+                        });
+                    }
+                }
+                // A description of its own, with its flags and offset.
+                let path = format!("/proc/self/fd/{}", object.as_raw_fd());
+                open_path(&path, *flags, *pos)?
+            }
         };
         let high = dup_above(&opened, base)?;
         descriptions.insert(f.description, opened);
@@ -196,14 +323,75 @@ pub fn prepare(
     for (fd, given) in inherit {
         out.push((fd, dup_above(&given, base)?, false));
     }
-    Ok(Prepared { fds: out })
+    Ok(Prepared {
+        fds: out,
+        memfds: objects,
+        finish,
+        timers,
+    })
 }
 
-/// Moves the inherited descriptors to their numbers in the new process and closes every other
-/// descriptor it has.
-pub fn install(remote: &Remote, plan: &[Install]) -> Result<()> {
+/// Registers `watch` with the epoll instance `epfd` of the new process. The kernel keys a watch
+/// by file and number: a file watched under a number that now names another file (or
+/// nothing) is put under that number for the `epoll_ctl`, and the number given back after.
+fn add_watch(
+    remote: &Remote,
+    mem: &RemoteMemory,
+    scratch: u64,
+    epfd: i32,
+    watch: &EpollWatch,
+    installs: &[Install],
+) -> Result<()> {
+    let fd = watch.fd as u64;
+    let displaced = watch.source != watch.fd;
+    let mut saved = None;
+    if displaced {
+        if let Some(i) = installs.iter().find(|i| i.target == watch.fd) {
+            let copy = remote.call(
+                "fcntl(F_DUPFD_CLOEXEC)",
+                libc::SYS_fcntl,
+                &[fd, libc::F_DUPFD_CLOEXEC as u64, 0],
+            )?;
+            saved = Some((copy, i.cloexec));
+        }
+        remote.call("dup3", libc::SYS_dup3, &[watch.source as u64, fd, 0])?;
+    }
+    // struct epoll_event is packed on x86-64: events u32, data u64.
+    let mut ev = [0u8; 12];
+    ev[..4].copy_from_slice(&watch.events.to_le_bytes());
+    ev[4..].copy_from_slice(&watch.data.to_le_bytes());
+    mem.write(scratch, &ev)
+        .map_err(|e| Error::os("writing an epoll_event", e))?;
+    remote.call(
+        "epoll_ctl",
+        libc::SYS_epoll_ctl,
+        &[epfd as u64, libc::EPOLL_CTL_ADD as u64, fd, scratch],
+    )?;
+    match saved {
+        Some((copy, cloexec)) => {
+            let flags = if cloexec { libc::O_CLOEXEC as u64 } else { 0 };
+            remote.call("dup3", libc::SYS_dup3, &[copy, fd, flags])?;
+            remote.call("close", libc::SYS_close, &[copy])?;
+        }
+        None if displaced => {
+            remote.call("close", libc::SYS_close, &[fd])?;
+        }
+        None => {}
+    }
+    Ok(())
+}
+
+/// Moves the inherited descriptors to their numbers in the new process, closes every other
+/// descriptor it has, then registers the epoll watches and adds the memfd seals. `scratch` is
+/// memory in the new process for an `epoll_event`.
+pub fn install(
+    remote: &Remote,
+    mem: &RemoteMemory,
+    scratch: u64,
+    plan: &InstallPlan,
+) -> Result<()> {
     let mut targets: Vec<i32> = Vec::new();
-    for i in plan {
+    for i in &plan.installs {
         let flags = if i.cloexec { libc::O_CLOEXEC as u64 } else { 0 };
         remote.call(
             "dup3",
@@ -223,6 +411,20 @@ pub fn install(remote: &Remote, plan: &[Install]) -> Result<()> {
             remote.call("close_range", libc::SYS_close_range, &[first, t - 1, 0])?;
         }
         first = t + 1;
+    }
+    for step in &plan.finish {
+        match *step {
+            Finish::Watch { epfd, watch } => {
+                add_watch(remote, mem, scratch, epfd, &watch, &plan.installs)?;
+            }
+            Finish::Seal { fd, seals } => {
+                remote.call(
+                    "fcntl(F_ADD_SEALS)",
+                    libc::SYS_fcntl,
+                    &[fd as u64, libc::F_ADD_SEALS as u64, u64::from(seals)],
+                )?;
+            }
+        }
     }
     Ok(())
 }

@@ -70,7 +70,9 @@ pub fn remote_open(
         })
 }
 
-/// Creates every mapping of the image. `scratch` is memory in the target for paths.
+/// Creates every mapping of the image. `scratch` is memory in the target for paths. `memfds`
+/// are the memfd objects the new process inherited (by id, with their numbers): mappings of
+/// them map that object, already filled, so that descriptor and mapping share it.
 ///
 /// Returns the mappings that were created writable only to be filled: a forced write through
 /// `/proc/PID/mem` works on private mappings of any protection but not on a read-only shared
@@ -80,6 +82,7 @@ pub fn create_vmas(
     mem: &RemoteMemory,
     scratch: u64,
     vmas: &[VmaImage],
+    memfds: &HashMap<u64, u64>,
 ) -> Result<Vec<VmaImage>> {
     let mut fixups = Vec::new();
     let mut files: HashMap<(String, bool), u64> = HashMap::new();
@@ -123,6 +126,9 @@ pub fn create_vmas(
                     };
                     (fd, *pgoff)
                 }
+                Backing::SharedMem { id, pgoff, .. } if memfds.contains_key(id) => {
+                    (memfds[id], *pgoff)
+                }
                 Backing::SharedMem { id, pgoff, name } => {
                     let fd = match shm.get(id) {
                         Some(&fd) => fd,
@@ -153,7 +159,9 @@ pub fn create_vmas(
                 }
             };
             let mut prot = v.prot;
-            if matches!(v.backing, Backing::SharedMem { .. }) && prot & libc::PROT_WRITE as u32 == 0
+            if shared
+                && matches!(&v.backing, Backing::SharedMem { id, .. } if !memfds.contains_key(id))
+                && prot & libc::PROT_WRITE as u32 == 0
             {
                 prot |= libc::PROT_WRITE as u32;
                 fixups.push(v.clone());

@@ -7,7 +7,9 @@
 //! has been verified are the threads released; on any error the new process is killed, so an
 //! image is never half restored.
 
+mod anon_fds;
 mod files;
+mod memfd;
 mod memory;
 mod spawn;
 mod threads;
@@ -95,12 +97,15 @@ pub fn restore_with<R: Read>(source: R, opts: RestoreOptions) -> Result<crate::P
     let mut thread_images = Vec::new();
     let mut fds = Vec::new();
     let mut vmas = Vec::new();
+    // Memfd contents go into their objects as they are read.
+    let mut memfds = memfd::Memfds::default();
     let first_pages: Option<Vec<u8>> = loop {
         let (kind, payload) = reader.next_record()?;
         match kind {
             Kind::Process => process = Some(ProcessImage::decode(payload)?),
             Kind::Thread => thread_images.push(ThreadImage::decode(payload)?),
             Kind::Fd => fds.push(FdImage::decode(payload)?),
+            Kind::FileData => memfds.write(&fds, payload)?,
             Kind::Vma => vmas.push(VmaImage::decode(payload)?),
             Kind::Pages => break Some(payload.to_vec()),
             Kind::End => break None,
@@ -130,13 +135,13 @@ pub fn restore_with<R: Read>(source: R, opts: RestoreOptions) -> Result<crate::P
         vmas,
     };
 
-    let prepared = files::prepare(&meta.fds, opts.inherit, opts.orphan_outside_pipes)?;
+    let prepared = files::prepare(&meta.fds, memfds, opts.inherit, opts.orphan_outside_pipes)?;
     let plan = spawn::Plan::new(&meta.process)?;
     let pid = spawn::spawn(&plan)?;
     // The new process inherited the descriptors; only their numbers matter from here on, and
-    // this process must not keep pipe ends open behind the restored one's back.
-    let install = prepared.install_plan();
-    drop(prepared);
+    // this process must not keep pipe ends open behind the restored one's back. It keeps the
+    // timerfds only, to arm them last.
+    let install = prepared.into_plan();
     let mut main: Option<Tracee<Stopped>> = None;
     let mut others: Vec<Tracee<Stopped>> = Vec::new();
     // Dropped before the tracees (declared after them): should this function unwind, the
@@ -209,7 +214,7 @@ fn build<R: Read>(
     main: &Tracee<Stopped>,
     others: &mut Vec<Tracee<Stopped>>,
     meta: &Metadata,
-    install: &[files::Install],
+    install: &files::InstallPlan,
     reader: &mut ImageReader<R>,
     first_pages: Option<Vec<u8>>,
 ) -> Result<()> {
@@ -290,7 +295,7 @@ fn build<R: Read>(
     vdso::move_block(&remote, child_block, p.vdso_block, spare)?;
     remote.set_insn(p.vdso_block.0 + insn_off);
 
-    let fixups = memory::create_vmas(&remote, &mem, scratch, &meta.vmas)?;
+    let fixups = memory::create_vmas(&remote, &mem, scratch, &meta.vmas, &install.memfds)?;
 
     // Memory: every record verified before it is written; nothing runs until the end marker.
     // The first memory record was read with the metadata (it ended the metadata); without
@@ -306,7 +311,7 @@ fn build<R: Read>(
         libc::SYS_personality,
         &[u64::from(p.personality)],
     )?;
-    files::install(&remote, install)?;
+    files::install(&remote, &mem, scratch, install)?;
 
     for a in &p.sigactions {
         let act: Vec<u8> = [a.handler, a.flags, a.restorer, a.mask]
@@ -357,6 +362,7 @@ fn build<R: Read>(
     threads::apply_state(&remote, &mem, scratch, pid, &meta.threads[0], p)?;
 
     // Timers last, so that they lose as little time as possible before the process runs.
+    install.timers.arm()?;
     for (which, t) in p.itimers.iter().enumerate() {
         let (mut value_sec, mut value_usec) = (t.value_sec, t.value_usec);
         if value_sec == 0 && value_usec == 0 {

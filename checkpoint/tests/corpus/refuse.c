@@ -2,7 +2,7 @@
 #include "common.h"
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/eventfd.h>
+#include <sys/epoll.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
 #include <sys/shm.h>
@@ -20,8 +20,11 @@ int main(int argc, char **argv) {
     int shm = -1;
     if (!strcmp(what, "socket")) {
         CHECK(socket(AF_UNIX, SOCK_STREAM, 0) == 3, "socket fd");
-    } else if (!strcmp(what, "eventfd")) {
-        CHECK(eventfd(0, 0) == 3, "eventfd fd");
+    } else if (!strcmp(what, "epoll-socket")) {
+        CHECK(socket(AF_UNIX, SOCK_STREAM, 0) == 3, "socket fd");
+        int ep = epoll_create1(0);
+        struct epoll_event ev = {.events = EPOLLIN, .data.fd = 3};
+        CHECK(ep == 4 && epoll_ctl(ep, EPOLL_CTL_ADD, 3, &ev) == 0, "epoll watching the socket");
     } else if (!strcmp(what, "device")) {
         CHECK(open("/dev/kmsg", O_RDONLY) == 3, "kmsg fd");
     } else if (!strcmp(what, "deleted")) {
