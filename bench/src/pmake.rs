@@ -147,6 +147,8 @@ fn distcc_build(cluster: &Cluster, project: &Path) -> anyhow::Result<Duration> {
             std::thread::sleep(Duration::from_millis(20));
         }
     }
+    // distcc keeps its locks and state there, and falls back to compiling here without it.
+    std::fs::create_dir_all(project.join(".distcc"))?;
     let clean = Command::new("make")
         .args(["-s", "clean"])
         .current_dir(project)
