@@ -90,18 +90,22 @@ fn build(
     project: &Path,
     args: &[&str],
 ) -> anyhow::Result<Duration> {
-    let clean = Command::new(pmake)
-        .args(["--local", "-s", "clean"])
+    let mut cmd = cluster.host_command(0, pmake)?;
+    cmd.args(["--no-progress"]).args(args);
+    timed(project, cmd, &format!("pmake {}", args.join(" ")))
+}
+
+/// Cleans `project` (GNU make's `clean`), then times `cmd` building it, which must succeed.
+fn timed(project: &Path, mut cmd: Command, what: &str) -> anyhow::Result<Duration> {
+    let clean = Command::new("make")
+        .args(["-s", "clean"])
         .current_dir(project)
         .status()?;
     if !clean.success() {
-        bail!("pmake clean failed ({clean})");
+        bail!("make clean failed ({clean})");
     }
     let started = Instant::now();
-    let out = cluster
-        .host_command(0, pmake)?
-        .args(["--no-progress"])
-        .args(args)
+    let out = cmd
         .current_dir(project)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -109,8 +113,7 @@ fn build(
     let took = started.elapsed();
     if !out.status.success() || !project.join("prog").exists() {
         bail!(
-            "pmake {} failed ({}):\n{}",
-            args.join(" "),
+            "{what} failed ({}):\n{}",
             out.status,
             String::from_utf8_lossy(&out.stderr)
         );
@@ -149,33 +152,12 @@ fn distcc_build(cluster: &Cluster, project: &Path) -> anyhow::Result<Duration> {
     }
     // distcc keeps its locks and state there, and falls back to compiling here without it.
     std::fs::create_dir_all(project.join(".distcc"))?;
-    let clean = Command::new("make")
-        .args(["-s", "clean"])
-        .current_dir(project)
-        .status()?;
-    if !clean.success() {
-        bail!("make clean failed ({clean})");
-    }
-    let started = Instant::now();
-    let out = cluster
-        .host_command(0, "make")?
-        .arg(format!("-j{}", hosts.len()))
+    let mut cmd = cluster.host_command(0, "make")?;
+    cmd.arg(format!("-j{}", hosts.len()))
         .arg("CC=distcc gcc")
         .env("DISTCC_HOSTS", hosts.join(" "))
-        .env("DISTCC_DIR", project.join(".distcc"))
-        .current_dir(project)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .output()?;
-    let took = started.elapsed();
-    if !out.status.success() || !project.join("prog").exists() {
-        bail!(
-            "make with distcc failed ({}):\n{}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    Ok(took)
+        .env("DISTCC_DIR", project.join(".distcc"));
+    timed(project, cmd, "make with distcc")
 }
 
 /// A daemon the benchmark started, stopped when it goes out of scope.
